@@ -1,0 +1,138 @@
+package kafkaio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/kafkaio/kafkaio/kafkaerr"
+)
+
+// call describes one Send or Receive for its error message.
+type call struct {
+	start  time.Time
+	budget time.Duration
+	prior  int    // bytes of the call moved by earlier buffers (a frame's size)
+	total  int    // bytes the call has to move, as far as it knows
+	detail string // set for a bad frame size
+}
+
+// fail turns the end of a failed transfer into a typed error and closes
+// the IO: after a partial or timed-out exchange the next bytes on the
+// stream may belong to an answer the caller gave up on.
+func (c *IO) fail(ctx context.Context, what op, t *transfer, waitErr error, cl call) error {
+	code, phase, cause := c.classify(ctx, what, t, waitErr, cl)
+	e := kafkaerr.New(code, string(what), c.addr, cause)
+	e.Phase = phase
+	e.Detail = cl.detail
+	e.Done = cl.prior + t.done
+	e.Total = cl.total
+	e.Budget = cl.budget
+	e.Retries = t.retries
+	e.Interrupts = t.interrupts
+	e.Elapsed = time.Since(cl.start)
+	c.Close()
+	return c.dbg.fail(e)
+}
+
+// classify picks the code, phase and cause of a failed transfer. Its order
+// matters: a local Close explains any error that follows it, and a
+// cancelled context explains the deadline the cancellation set.
+func (c *IO) classify(ctx context.Context, what op, t *transfer, waitErr error, cl call) (kafkaerr.Code, string, error) {
+	failCode := kafkaerr.CannotRecv
+	syscallName, waitPhase := "recv", "wait readable"
+	if what == opSend {
+		failCode, syscallName, waitPhase = kafkaerr.CannotSend, "send", "wait writable"
+	}
+	done := cl.prior + t.done
+	// "Nothing moved and the peer is gone" is the one failure after which
+	// sending the request again on a new connection is safe.
+	peerGone := func(code kafkaerr.Code) kafkaerr.Code {
+		if done == 0 {
+			return kafkaerr.NoConnection
+		}
+		return code
+	}
+	switch {
+	case cl.detail != "":
+		return failCode, "frame size", nil
+	case c.closed.Load():
+		return kafkaerr.NoConnection, waitPhase, net.ErrClosed
+	case waitErr != nil && ctx.Err() != nil:
+		return failCode, waitPhase, ctx.Err()
+	case errors.Is(waitErr, os.ErrDeadlineExceeded):
+		return failCode, waitPhase, os.ErrDeadlineExceeded
+	case waitErr != nil:
+		return failCode, waitPhase, waitErr
+	case t.eof:
+		phase := syscallName
+		if what == opSend {
+			phase = "peer check"
+		}
+		if done == 0 {
+			return kafkaerr.NoConnection, phase, io.EOF
+		}
+		return failCode, phase, io.ErrUnexpectedEOF
+	case errors.Is(t.err, syscall.EPIPE), errors.Is(t.err, syscall.ECONNRESET):
+		return peerGone(failCode), syscallName, os.NewSyscallError(syscallName, t.err)
+	case t.err == errNoProgress:
+		return failCode, syscallName, t.err
+	}
+	return failCode, syscallName, os.NewSyscallError(syscallName, t.err)
+}
+
+// closedError is the error of a call made after the IO was closed.
+func (c *IO) closedError(what op, done, total int) error {
+	e := kafkaerr.New(kafkaerr.NoConnection, string(what), c.addr, net.ErrClosed)
+	e.Detail = "attempt to work with a closed socket"
+	e.Done, e.Total = done, total
+	return e
+}
+
+// badFrame returns c describing a size prefix that cannot start a Kafka
+// response, with a guess at what the peer really is.
+func (c call) badFrame(hdr [4]byte, size int32, limit int) call {
+	var why string
+	switch {
+	case size < 0:
+		why = "is negative"
+	case size < 4:
+		why = "is too small to hold a correlation id"
+	default:
+		why = fmt.Sprintf("is over the %d-byte response limit", limit)
+	}
+	c.detail = fmt.Sprintf("frame size %d (bytes % x) %s%s", size, hdr[:], why, lookalike(hdr))
+	return c
+}
+
+// lookalike names the protocol four bytes most likely come from, for a
+// frame size that is not Kafka's: a plaintext client on a TLS or HTTP port
+// reads the other protocol's first bytes as a size.
+func lookalike(hdr [4]byte) string {
+	switch {
+	case hdr[0] == 0x15 && hdr[1] == 0x03 && hdr[2] <= 0x04:
+		return "; they look like a TLS alert record: is this a TLS listener?"
+	case hdr[0] == 0x16 && hdr[1] == 0x03 && hdr[2] <= 0x04:
+		return "; they look like a TLS handshake record: is this a TLS listener?"
+	case string(hdr[:]) == "HTTP":
+		return "; they look like an HTTP response: is this an HTTP port?"
+	case printable(hdr[:]):
+		return fmt.Sprintf("; they read as text %q: is this a Kafka port?", hdr[:])
+	}
+	return ""
+}
+
+// printable reports whether every byte of b is printable ASCII.
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}

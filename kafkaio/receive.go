@@ -1,0 +1,135 @@
+package kafkaio
+
+import (
+	"context"
+	"encoding/binary"
+	"strconv"
+	"time"
+
+	"github.com/kafkaio/kafkaio/kafkaerr"
+)
+
+// Receive reads exactly n bytes within the IO's timeout. See ReceiveContext.
+func (c *IO) Receive(n int) ([]byte, error) {
+	return c.ReceiveContext(context.Background(), n)
+}
+
+// ReceiveContext reads exactly n bytes before the call's deadline (ctx's
+// when it has one, otherwise the IO's timeout from now) and returns them in
+// a new slice. It never reads past n bytes.
+//
+// EOF before the first byte is kafkaerr.NoConnection; any other failure,
+// including EOF part way, is kafkaerr.CannotRecv with the bytes received so
+// far counted in the error. Either way the IO is closed and no bytes are
+// returned. n <= 0, or n over Config.MaxResponseBytes, is
+// kafkaerr.MismatchArgument and leaves the IO as it was.
+func (c *IO) ReceiveContext(ctx context.Context, n int) ([]byte, error) {
+	if n <= 0 || n > c.s.maxResp {
+		return nil, c.dbg.fail(kafkaerr.Argument(string(opReceive),
+			"length "+strconv.Itoa(n)+" is outside 1.."+strconv.Itoa(c.s.maxResp)))
+	}
+	p := make([]byte, n)
+	if err := c.receive(ctx, opReceive, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ReceiveInto fills p completely, as ReceiveContext does for len(p) bytes,
+// without allocating. A nil or empty p is kafkaerr.MismatchArgument.
+func (c *IO) ReceiveInto(ctx context.Context, p []byte) error {
+	if len(p) == 0 {
+		return c.dbg.fail(kafkaerr.Argument(string(opReceive), "buffer is nil or empty"))
+	}
+	return c.receive(ctx, opReceive, p)
+}
+
+// receive fills p under one deadline, holding the receive lock.
+func (c *IO) receive(ctx context.Context, what op, p []byte) error {
+	start := time.Now()
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.closed.Load() {
+		return c.dbg.fail(c.closedError(what, 0, len(p)))
+	}
+	deadline, budget := callDeadline(ctx, start, c.s.timeout)
+	t := &c.r
+	t.start(p)
+	stop, waitErr := c.armRead(ctx, deadline)
+	if waitErr == nil {
+		waitErr = c.sock.rc.Read(t.step)
+	}
+	if stop != nil {
+		stop()
+	}
+	c.dbg.dump(false, p[:t.done])
+	if waitErr == nil && !t.failed() {
+		return nil
+	}
+	return c.fail(ctx, what, t, waitErr, call{start: start, budget: budget, total: len(p)})
+}
+
+// ReceiveFrame reads one Kafka response: an int32 big-endian size, then
+// that many bytes, all under one deadline (ctx's, or the IO's timeout). It
+// returns the body without the size, in dst when cap(dst) is large enough
+// (no allocation) and in a new slice otherwise.
+//
+// A size that cannot be a Kafka response (negative, under 4 bytes for the
+// correlation id, or over Config.MaxResponseBytes) is kafkaerr.CannotRecv
+// whose message says what the four bytes look like, a TLS record or an HTTP
+// reply, say: the usual sign of a wrong port. It closes the IO, as every
+// receive failure does; EOF before the first byte is kafkaerr.NoConnection.
+func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
+	start := time.Now()
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.closed.Load() {
+		return nil, c.dbg.fail(c.closedError(opReceiveFrame, 0, 4))
+	}
+	deadline, budget := callDeadline(ctx, start, c.s.timeout)
+	cl := call{start: start, budget: budget, total: 4}
+	stop, waitErr := c.armRead(ctx, deadline)
+	if stop != nil {
+		defer stop()
+	}
+	t := &c.r
+	t.start(c.hdr[:])
+	if waitErr == nil {
+		waitErr = c.sock.rc.Read(t.step)
+	}
+	c.dbg.dump(false, c.hdr[:t.done])
+	if waitErr != nil || t.failed() {
+		return nil, c.fail(ctx, opReceiveFrame, t, waitErr, cl)
+	}
+
+	size := int32(binary.BigEndian.Uint32(c.hdr[:]))
+	if size < 4 || int(size) > c.s.maxResp {
+		return nil, c.fail(ctx, opReceiveFrame, t, nil, cl.badFrame(c.hdr, size, c.s.maxResp))
+	}
+	body := dst[:0]
+	if cap(body) < int(size) {
+		body = make([]byte, size)
+	}
+	body = body[:size]
+
+	cl.prior, cl.total = 4, 4+int(size)
+	t.reset(body)
+	waitErr = c.sock.rc.Read(t.step)
+	c.dbg.dump(false, body[:t.done])
+	if waitErr != nil || t.failed() {
+		return nil, c.fail(ctx, opReceiveFrame, t, waitErr, cl)
+	}
+	return body, nil
+}
+
+// armRead sets the read deadline and, for a cancellable ctx, the hook that
+// interrupts the wait. The caller must call stop when it is not nil.
+func (c *IO) armRead(ctx context.Context, deadline time.Time) (stop func(), err error) {
+	if err := c.sock.f.SetReadDeadline(deadline); err != nil {
+		return nil, err
+	}
+	return onCancel(ctx, c.interruptRead), nil
+}
+
+// interruptRead wakes a Receive parked in the poller.
+func (c *IO) interruptRead() { _ = c.sock.f.SetReadDeadline(aLongTimeAgo) }

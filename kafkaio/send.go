@@ -1,0 +1,65 @@
+package kafkaio
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/kafkaio/kafkaio/kafkaerr"
+)
+
+// Send writes all of msg within the IO's timeout and returns len(msg). See
+// SendContext.
+func (c *IO) Send(msg []byte) (int, error) {
+	return c.SendContext(context.Background(), msg)
+}
+
+// SendContext writes all of msg, a complete Kafka request, before the
+// call's deadline: ctx's deadline when it has one, otherwise the IO's
+// timeout from now. Cancelling ctx aborts the call.
+//
+// It first checks that the peer has not already closed the connection; a
+// closed or reset peer before any byte is written is kafkaerr.NoConnection,
+// the signal that reconnecting and sending again is safe. Any later failure
+// is kafkaerr.CannotSend with the number of bytes written. Either way the
+// IO is closed. An empty message or one over MaxRequestBytes is
+// kafkaerr.MismatchArgument and leaves the IO as it was.
+//
+// On error, n is the number of bytes the kernel accepted.
+func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
+	start := time.Now()
+	switch {
+	case len(msg) == 0:
+		return 0, c.dbg.fail(kafkaerr.Argument(string(opSend), "message is empty"))
+	case len(msg) > MaxRequestBytes:
+		return 0, c.dbg.fail(kafkaerr.Argument(string(opSend),
+			"message of "+strconv.Itoa(len(msg))+" bytes is over MaxRequestBytes ("+strconv.Itoa(MaxRequestBytes)+")"))
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed.Load() {
+		return 0, c.dbg.fail(c.closedError(opSend, 0, len(msg)))
+	}
+	c.dbg.dump(true, msg)
+
+	deadline, budget := callDeadline(ctx, start, c.s.timeout)
+	t := &c.w
+	t.start(msg)
+	t.peerCheck = true
+	waitErr := c.sock.f.SetWriteDeadline(deadline)
+	if waitErr == nil {
+		stop := onCancel(ctx, c.interruptWrite)
+		waitErr = c.sock.rc.Write(t.step)
+		if stop != nil {
+			stop()
+		}
+	}
+	if waitErr == nil && !t.failed() {
+		return len(msg), nil
+	}
+	return t.done, c.fail(ctx, opSend, t, waitErr, call{start: start, budget: budget, total: len(msg)})
+}
+
+// interruptWrite wakes a Send parked in the poller; bound as a method value
+// so that cancellation support costs no closure per call.
+func (c *IO) interruptWrite() { _ = c.sock.f.SetWriteDeadline(aLongTimeAgo) }

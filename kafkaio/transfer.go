@@ -1,0 +1,134 @@
+package kafkaio
+
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
+
+// op names a call in errors and logs.
+type op string
+
+const (
+	opSend         op = "send"
+	opReceive      op = "receive"
+	opReceiveFrame op = "receive frame"
+)
+
+// errNoProgress is the cause when MaxRetries consecutive attempts moved no
+// byte although the poller said the socket was ready.
+var errNoProgress = errors.New("no progress after MaxRetries attempts")
+
+// transfer is the state of one Send or Receive as the poller runs its step
+// function. The IO keeps one per direction and binds step once, so that a
+// call hands the poller a method value instead of a new closure: that is
+// what keeps Send and Receive free of allocations.
+type transfer struct {
+	conn *IO
+	step func(fd uintptr) bool // sendStep or recvStep, bound in init
+
+	buf        []byte // what this step function moves
+	done       int    // bytes of buf moved so far
+	retries    int    // consecutive attempts that moved nothing
+	interrupts int    // EINTRs seen; they are retried and not counted
+	peerCheck  bool   // sendStep: check the peer has not closed, first
+	eof        bool   // the peer closed its side
+	err        error  // the syscall error that ended the loop, if any
+}
+
+// init binds the transfer to io and to its direction's step function.
+func (t *transfer) init(c *IO, dir op) {
+	t.conn = c
+	if dir == opSend {
+		t.step = t.sendStep
+	} else {
+		t.step = t.recvStep
+	}
+}
+
+// reset prepares the transfer to move buf. Counters that describe the whole
+// call (retries, interrupts) are kept when a call moves several buffers, as
+// ReceiveFrame does; start clears them.
+func (t *transfer) reset(buf []byte) {
+	t.buf, t.done, t.eof, t.err = buf, 0, false, nil
+}
+
+// start prepares the transfer for a new call.
+func (t *transfer) start(buf []byte) {
+	t.reset(buf)
+	t.retries, t.interrupts, t.peerCheck = 0, 0, false
+}
+
+// failed reports whether the loop ended without moving all of buf.
+func (t *transfer) failed() bool { return t.eof || t.err != nil || t.done < len(t.buf) }
+
+// sendStep writes as much of buf as the socket takes. It returns false to
+// ask the poller to wait for writability, true when the loop is over
+// (all written, or an error recorded in t).
+func (t *transfer) sendStep(fd uintptr) bool {
+	if t.peerCheck {
+		// A request written to a connection the broker already closed
+		// would be lost silently; find out before writing anything.
+		t.peerCheck = false
+		if n, err := peekState(int(fd)); n == 0 && err == nil {
+			t.eof = true
+			return true
+		} else if err == unix.ECONNRESET {
+			t.err = err
+			return true
+		}
+	}
+	for t.done < len(t.buf) {
+		n, err := sendNoSignal(int(fd), t.buf[t.done:])
+		if !t.advance(n, err, false) {
+			return t.err != nil
+		}
+	}
+	return true
+}
+
+// recvStep reads into the rest of buf, never past it: the bytes after this
+// call's belong to the next call.
+func (t *transfer) recvStep(fd uintptr) bool {
+	for t.done < len(t.buf) {
+		n, err := recvInto(int(fd), t.buf[t.done:])
+		if !t.advance(n, err, true) {
+			return t.err != nil || t.eof
+		}
+	}
+	return true
+}
+
+// advance accounts for one syscall's result. It returns true to try again
+// at once, false to stop trying for now: either to wait for readiness
+// (t.err and t.eof unset) or because the loop is over.
+func (t *transfer) advance(n int, err error, reading bool) bool {
+	switch {
+	case err == nil && n > 0:
+		t.done += n
+		t.retries = 0
+		return true
+	case err == nil && reading: // a read of 0 bytes is EOF
+		t.eof = true
+		t.conn.dbg.eof(t.done)
+		return false
+	case err == unix.EINTR:
+		t.interrupts++
+		t.conn.dbg.interrupted(t.done, len(t.buf))
+		return true
+	case err == nil || err == unix.EAGAIN:
+		// Nothing moved. Waiting is normal; waking up to nothing again
+		// MaxRetries times in a row means the poller and the socket
+		// disagree, and spinning on would burn a CPU.
+		t.retries++
+		if t.retries > MaxRetries {
+			t.err = errNoProgress
+			return false
+		}
+		t.conn.dbg.wait(reading, t.done, len(t.buf), t.retries)
+		return false
+	default:
+		t.err = err
+		return false
+	}
+}
