@@ -38,13 +38,3 @@ func onCancel(ctx context.Context, interrupt func()) (stop func()) {
 		}
 	}
 }
-
-// cancelCause returns the context's error when it has ended, so that a wait
-// cut short by cancellation reports context.Canceled rather than the
-// deadline the interruption used.
-func cancelCause(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil {
-		return cerr
-	}
-	return err
-}

@@ -30,11 +30,10 @@ func newDebugger(logger logrus.FieldLogger, host string, port int) debugger {
 		logger = kafkadebug.DefaultLogger()
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	if debugModule.Level() > 0 {
-		kafkadebug.WarnIfHidden(logger, debugModule)
-		logger = logger.WithField("broker", addr)
-	}
-	return debugger{log: logger, addr: addr}
+	kafkadebug.WarnIfHidden(logger, debugModule)
+	// The fields are attached even with debugging off, once per IO, so that
+	// a level raised later still tells connections apart.
+	return debugger{log: logger.WithField("broker", addr), addr: addr}
 }
 
 // on reports whether level's output is wanted.
@@ -44,8 +43,8 @@ func (d debugger) on(level int) bool { return debugModule.Level() >= level }
 // carry the local address so that interleaved connections can be told apart.
 func (d debugger) connected(addr, local string) debugger {
 	d.addr = addr
+	d.log = d.log.WithField("conn", local)
 	if d.on(1) {
-		d.log = d.log.WithField("conn", local)
 		kafkadebug.Event(d.log, "connected", logrus.Fields{"address": addr, "local": local})
 	}
 	return d

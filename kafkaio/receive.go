@@ -55,13 +55,7 @@ func (c *IO) receive(ctx context.Context, what op, p []byte) error {
 	deadline, budget := callDeadline(ctx, start, c.s.timeout)
 	t := &c.r
 	t.start(p)
-	stop, waitErr := c.armRead(ctx, deadline)
-	if waitErr == nil {
-		waitErr = c.sock.rc.Read(t.step)
-	}
-	if stop != nil {
-		stop()
-	}
+	waitErr := t.run(ctx, deadline)
 	c.dbg.dump(false, p[:t.done])
 	if waitErr == nil && !t.failed() {
 		return nil
@@ -88,15 +82,9 @@ func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
 	}
 	deadline, budget := callDeadline(ctx, start, c.s.timeout)
 	cl := call{start: start, budget: budget, total: 4}
-	stop, waitErr := c.armRead(ctx, deadline)
-	if stop != nil {
-		defer stop()
-	}
 	t := &c.r
 	t.start(c.hdr[:])
-	if waitErr == nil {
-		waitErr = c.sock.rc.Read(t.step)
-	}
+	waitErr := t.run(ctx, deadline)
 	c.dbg.dump(false, c.hdr[:t.done])
 	if waitErr != nil || t.failed() {
 		return nil, c.fail(ctx, opReceiveFrame, t, waitErr, cl)
@@ -114,22 +102,10 @@ func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
 
 	cl.prior, cl.total = 4, 4+int(size)
 	t.reset(body)
-	waitErr = c.sock.rc.Read(t.step)
+	waitErr = t.run(ctx, deadline)
 	c.dbg.dump(false, body[:t.done])
 	if waitErr != nil || t.failed() {
 		return nil, c.fail(ctx, opReceiveFrame, t, waitErr, cl)
 	}
 	return body, nil
 }
-
-// armRead sets the read deadline and, for a cancellable ctx, the hook that
-// interrupts the wait. The caller must call stop when it is not nil.
-func (c *IO) armRead(ctx context.Context, deadline time.Time) (stop func(), err error) {
-	if err := c.sock.f.SetReadDeadline(deadline); err != nil {
-		return nil, err
-	}
-	return onCancel(ctx, c.interruptRead), nil
-}
-
-// interruptRead wakes a Receive parked in the poller.
-func (c *IO) interruptRead() { _ = c.sock.f.SetReadDeadline(aLongTimeAgo) }

@@ -2,6 +2,8 @@ package kafkaio
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/netip"
 
 	"github.com/kafkaio/kafkaio/kafkaerr"
@@ -25,7 +27,7 @@ func resolve(ctx context.Context, s *settings) ([]netip.AddrPort, error) {
 	}
 	ips, err := s.resolver.LookupNetIP(ctx, s.ipVersion.network(), s.host)
 	if err != nil {
-		return nil, cancelCause(ctx, err)
+		return nil, withContextCause(ctx, err)
 	}
 	addrs := make([]netip.AddrPort, 0, len(ips))
 	for _, ip := range ips {
@@ -60,4 +62,14 @@ type errNoAddress struct {
 
 func (e errNoAddress) Error() string {
 	return "no " + e.version.String() + " address for " + e.host
+}
+
+// withContextCause keeps the resolver's error (it names the host and the
+// server) and makes sure the context's error is in the chain too, so that
+// errors.Is(err, context.Canceled) holds whatever the resolver reported.
+func withContextCause(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", err, cerr)
+	}
+	return err
 }

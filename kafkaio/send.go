@@ -46,20 +46,9 @@ func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
 	t := &c.w
 	t.start(msg)
 	t.peerCheck = true
-	waitErr := c.sock.f.SetWriteDeadline(deadline)
-	if waitErr == nil {
-		stop := onCancel(ctx, c.interruptWrite)
-		waitErr = c.sock.rc.Write(t.step)
-		if stop != nil {
-			stop()
-		}
-	}
+	waitErr := t.run(ctx, deadline)
 	if waitErr == nil && !t.failed() {
 		return len(msg), nil
 	}
 	return t.done, c.fail(ctx, opSend, t, waitErr, call{start: start, budget: budget, total: len(msg)})
 }
-
-// interruptWrite wakes a Send parked in the poller; bound as a method value
-// so that cancellation support costs no closure per call.
-func (c *IO) interruptWrite() { _ = c.sock.f.SetWriteDeadline(aLongTimeAgo) }

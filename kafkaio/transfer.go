@@ -1,7 +1,10 @@
 package kafkaio
 
 import (
+	"context"
 	"errors"
+	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,7 +28,15 @@ var errNoProgress = errors.New("no progress after MaxRetries attempts")
 // what keeps Send and Receive free of allocations.
 type transfer struct {
 	conn *IO
-	step func(fd uintptr) bool // sendStep or recvStep, bound in init
+	// Bound once in init, so that a call passes method values around
+	// instead of making closures: step is sendStep or recvStep, wait is the
+	// RawConn's Write or Read, and setDeadline the file's write or read
+	// deadline setter.
+	step        func(fd uintptr) bool
+	wait        func(func(fd uintptr) bool) error
+	setDeadline func(time.Time) error
+	onCancel    func()         // for context.AfterFunc: interrupts the wait
+	cancelling  sync.WaitGroup // counts an onCancel that may be running
 
 	buf        []byte // what this step function moves
 	done       int    // bytes of buf moved so far
@@ -36,14 +47,45 @@ type transfer struct {
 	err        error  // the syscall error that ended the loop, if any
 }
 
-// init binds the transfer to io and to its direction's step function.
+// init binds the transfer to c and to its direction's functions.
 func (t *transfer) init(c *IO, dir op) {
 	t.conn = c
+	f, rc := c.sock.f, c.sock.rc
 	if dir == opSend {
-		t.step = t.sendStep
+		t.step, t.wait, t.setDeadline = t.sendStep, rc.Write, f.SetWriteDeadline
 	} else {
-		t.step = t.recvStep
+		t.step, t.wait, t.setDeadline = t.recvStep, rc.Read, f.SetReadDeadline
 	}
+	t.onCancel = func() {
+		_ = t.setDeadline(aLongTimeAgo) // wakes the parked call at once
+		t.cancelling.Done()
+	}
+}
+
+// run moves buf under deadline, cut short when ctx ends. It returns the
+// poller's error (deadline passed, file closed); the loop's own outcome is
+// in t. An already ended ctx fails the call before any byte moves.
+func (t *transfer) run(ctx context.Context, deadline time.Time) error {
+	if err := t.setDeadline(deadline); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ctx.Done() == nil { // cannot be cancelled: nothing to hook
+		return t.wait(t.step)
+	}
+	t.cancelling.Add(1)
+	stop := context.AfterFunc(ctx, t.onCancel)
+	err := t.wait(t.step)
+	if stop() {
+		t.cancelling.Done() // onCancel will never run
+	} else {
+		// onCancel has started: wait for it, so that the past deadline it
+		// sets cannot land on the next call.
+		t.cancelling.Wait()
+	}
+	return err
 }
 
 // reset prepares the transfer to move buf. Counters that describe the whole
