@@ -1,0 +1,92 @@
+// Package embedded runs an in-process Kafka-compatible cluster on loopback:
+// franz-go's kfake, which speaks the real wire protocol. Tests use it when no
+// real broker is available, and cmd/hexdump-trace uses it for its -embedded
+// mode, so it does not depend on the testing package.
+package embedded
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// Loopback hosts the cluster listens on. Binding explicitly, rather than to
+// a wildcard, keeps the fake broker unreachable from other machines.
+const (
+	LoopbackIPv4 = "127.0.0.1"
+	LoopbackIPv6 = "::1"
+)
+
+// Cluster is a running embedded cluster. Close it when done.
+type Cluster struct {
+	fake      *kfake.Cluster
+	tracker   *tracker
+	addrs     []string
+	closeOnce sync.Once
+}
+
+// Option configures Start.
+type Option func(*config)
+
+type config struct {
+	host  string
+	kfake []kfake.Opt
+}
+
+// SeedTopics creates topics when the cluster starts, each with the given
+// number of partitions. It can be given more than once.
+func SeedTopics(partitions int32, topics ...string) Option {
+	return func(c *config) { c.kfake = append(c.kfake, kfake.SeedTopics(partitions, topics...)) }
+}
+
+// IPv6 makes every broker listen on [::1] instead of 127.0.0.1, so Metadata
+// advertises "::1" as their host. Start fails if the machine has no IPv6
+// loopback.
+func IPv6() Option {
+	return func(c *config) { c.host = LoopbackIPv6 }
+}
+
+// Start starts a cluster of the given number of brokers (at least 1), each
+// on its own free loopback port.
+func Start(brokers int, opts ...Option) (*Cluster, error) {
+	if brokers < 1 {
+		return nil, fmt.Errorf("embedded: %d brokers, need at least 1", brokers)
+	}
+	cfg := config{host: LoopbackIPv4}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	t := newTracker(cfg.host)
+	kopts := append([]kfake.Opt{kfake.NumBrokers(brokers), kfake.ListenFn(t.listen)}, cfg.kfake...)
+	fake, err := kfake.NewCluster(kopts...)
+	if err != nil {
+		t.closeConns() // kfake closed its listeners; nothing was accepted
+		return nil, fmt.Errorf("embedded: start %d brokers on %s: %w", brokers, cfg.host, err)
+	}
+	return &Cluster{fake: fake, tracker: t, addrs: fake.ListenAddrs()}, nil
+}
+
+// Addrs returns each broker's "host:port" ("127.0.0.1:port", or
+// "[::1]:port" with IPv6), in node id order: Addrs()[i] is node i.
+func (c *Cluster) Addrs() []string {
+	return append([]string(nil), c.addrs...)
+}
+
+// Kfake returns the underlying kfake cluster, for tests that need its
+// controls (observing or intercepting requests, moving partitions). Stop it
+// with Close, not through kfake, so the tracked sockets are closed too.
+func (c *Cluster) Kfake() *kfake.Cluster { return c.fake }
+
+// Close stops the cluster: listeners stop accepting and every connection a
+// broker accepted is closed, so clients see EOF or a reset at once, even one
+// waiting on a long Fetch. It returns once the accept loops have ended. It
+// is safe to call more than once and concurrently; every call returns after
+// the cluster is down.
+func (c *Cluster) Close() {
+	c.closeOnce.Do(func() {
+		c.fake.Close()
+		c.tracker.closeConns()
+		c.tracker.waitAcceptLoops()
+	})
+}
