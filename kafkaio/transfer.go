@@ -40,7 +40,8 @@ type transfer struct {
 
 	buf        []byte // what this step function moves
 	done       int    // bytes of buf moved so far
-	retries    int    // consecutive attempts that moved nothing
+	retries    int    // consecutive wake-ups that found nothing to move
+	woke       bool   // the poller has woken this call since its last progress
 	interrupts int    // EINTRs seen; they are retried and not counted
 	peerCheck  bool   // sendStep: check the peer has not closed, first
 	eof        bool   // the peer closed its side
@@ -98,7 +99,7 @@ func (t *transfer) reset(buf []byte) {
 // start prepares the transfer for a new call.
 func (t *transfer) start(buf []byte) {
 	t.reset(buf)
-	t.retries, t.interrupts, t.peerCheck = 0, 0, false
+	t.retries, t.interrupts, t.woke, t.peerCheck = 0, 0, false, false
 }
 
 // failed reports whether the loop ended without moving all of buf.
@@ -148,7 +149,7 @@ func (t *transfer) advance(n int, err error, reading bool) bool {
 	switch {
 	case err == nil && n > 0:
 		t.done += n
-		t.retries = 0
+		t.retries, t.woke = 0, false
 		return true
 	case err == nil && reading: // a read of 0 bytes is EOF
 		t.eof = true
@@ -159,14 +160,18 @@ func (t *transfer) advance(n int, err error, reading bool) bool {
 		t.conn.dbg.interrupted(t.done, len(t.buf))
 		return true
 	case err == nil || err == unix.EAGAIN:
-		// Nothing moved. Waiting is normal; waking up to nothing again
-		// MaxRetries times in a row means the poller and the socket
-		// disagree, and spinning on would burn a CPU.
-		t.retries++
-		if t.retries > MaxRetries {
-			t.err = errNoProgress
-			return false
+		// Nothing moved. The first time, that just means waiting for
+		// readiness. Being woken to nothing MaxRetries times in a row
+		// means the poller and the socket disagree, and spinning on would
+		// burn a CPU.
+		if t.woke {
+			t.retries++
+			if t.retries > MaxRetries {
+				t.err = errNoProgress
+				return false
+			}
 		}
+		t.woke = true
 		t.conn.dbg.wait(reading, t.done, len(t.buf), t.retries)
 		return false
 	default:
