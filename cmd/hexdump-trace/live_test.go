@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/kafkaio/kafkaio/internal/embedded"
+	"github.com/kafkaio/kafkaio/internal/leakcheck"
+)
+
+// TestEmbeddedEndToEnd is the README's first command: it must start a broker,
+// exchange ApiVersions, and print a trace matching every response to its
+// request, leaving nothing running.
+func TestEmbeddedEndToEnd(t *testing.T) {
+	t.Cleanup(leakcheck.Verify(t))
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-embedded", "-n", "3"}, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit status %d, stderr %q, stdout:\n%s", code, stderr.String(), stdout.String())
+	}
+	out := stdout.String()
+	for i := 1; i <= 3; i++ {
+		req := fmt.Sprintf("#%d line ", 2*i-1)
+		wantReq := fmt.Sprintf("ApiVersions (key 18) v0, correlation id %d, client id \"hexdump-trace\"", i)
+		wantResp := fmt.Sprintf("correlation id %d, answers #%d ApiVersions v0 after ", i, 2*i-1)
+		if !strings.Contains(out, wantReq) || !strings.Contains(out, wantResp) || !strings.Contains(out, req) {
+			t.Errorf("exchange %d missing from the trace:\n%s", i, out)
+		}
+	}
+	for _, want := range []string{"summary: 6 frames (3 requests, 3 responses) on 1 connection, 0 problems", "unanswered requests: 0", "unmatched responses: 0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trace lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func startCluster(t *testing.T) string {
+	t.Helper()
+	c, err := embedded.Start(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.Addrs()[0]
+}
+
+func TestBrokerMetadataWithRawLog(t *testing.T) {
+	t.Cleanup(leakcheck.Verify(t))
+	addr := startCluster(t)
+	var stdout, stderr bytes.Buffer
+	args := []string{"-broker", addr, "-api", "metadata", "-topics", "a,b", "-client-id", "me", "-raw", "-events"}
+	if code := run(context.Background(), args, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit status %d, stderr %q", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"request to " + addr, `Metadata (key 3) v1, correlation id 1, client id "me"`, "answers #1 Metadata v1", ": connected [", ": closed ["} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trace lacks %q:\n%s", want, out)
+		}
+	}
+	// -raw copies the log itself, which the trace was made from.
+	if !strings.Contains(stderr.String(), "# Request to "+addr) || !strings.Contains(stderr.String(), "# Hex Stream: ") {
+		t.Errorf("-raw did not copy the debug log to standard error:\n%s", stderr.String())
+	}
+}
+
+func TestRefusedConnectionExitsOne(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now: the connect is refused
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-broker", addr, "-timeout", "5s"}, nil, &stdout, &stderr); code != exitFailed {
+		t.Fatalf("exit status %d, want %d; stderr %q", code, exitFailed, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "hexdump-trace: ") || !strings.Contains(stdout.String(), "summary: 0 frames") {
+		t.Errorf("want the error on standard error and an empty summary; stderr %q stdout %q", stderr.String(), stdout.String())
+	}
+}
+
+// TestBrokerHangingUpExitsOneWithTheTrace uses a peer that reads the request
+// and closes: the exchange fails, and the trace shows the request unanswered.
+func TestBrokerHangingUpExitsOneWithTheTrace(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_, _ = io.ReadFull(c, make([]byte, 27)) // the ApiVersions v0 request
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+	})
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-broker", l.Addr().String()}, nil, &stdout, &stderr); code != exitFailed {
+		t.Fatalf("exit status %d, want %d; stderr %q", code, exitFailed, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"ApiVersions (key 18) v0, correlation id 1", "unanswered requests: 1\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trace lacks %q:\n%s", want, out)
+		}
+	}
+	// EOF before the first byte of the response is kafkaio's "No connection".
+	if !strings.Contains(stderr.String(), "No connection") {
+		t.Errorf("standard error does not say the connection was lost: %q", stderr.String())
+	}
+}

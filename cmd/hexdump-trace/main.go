@@ -1,0 +1,219 @@
+// Command hexdump-trace turns kafkaio's level-2 debug output (KAFKA_DEBUG=IO:2)
+// into an annotated trace of Kafka frames.
+//
+// Usage:
+//
+//	hexdump-trace [FILE...]                     read logs (standard input when no FILE)
+//	hexdump-trace -broker HOST:PORT [-api apiversions|metadata] [-n N]
+//	hexdump-trace -embedded [-api ...] [-n N]   the same against an in-process broker
+//
+// It reads the lines of kafkadebug's default logger and the same entries
+// written by logrus's TextFormatter or JSONFormatter, joins each direction's
+// dumped chunks into frames, and prints one line per frame: for a request its
+// API (named), version, correlation id and client id; for a response its
+// correlation id, the request it answers and, when the log has timestamps, the
+// time in between. A summary ends each log. Lines it cannot use are reported
+// with their line numbers and skipped.
+//
+// Exit status: 0 on success, 1 when a file cannot be read or a live exchange
+// fails, 2 on bad usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+const usageText = `Usage:
+  hexdump-trace [FILE...]
+  hexdump-trace -broker HOST:PORT [-api apiversions|metadata] [-n N] [flags]
+  hexdump-trace -embedded [-api apiversions|metadata] [-n N] [flags]
+
+The first form reads level-2 debug logs (KAFKA_DEBUG=IO:2) from the files, or
+from standard input, and prints every Kafka frame in them, annotated. The other
+two connect with kafkaio at debug level 2, exchange N requests and print the
+annotated trace as it happens; -embedded starts a Kafka-protocol broker inside
+the process on loopback first, so it needs nothing else to run.
+
+Exit status: 0 on success, 1 on a failed exchange or an unreadable file, 2 on
+bad usage.
+
+Flags:
+`
+
+// options are the parsed command line.
+type options struct {
+	files []string
+	live  liveOptions
+	// isLive is set by -broker or -embedded.
+	isLive bool
+	view   view
+}
+
+// run is the whole command; main only adds the process around it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	opts, err := parseArgs(args, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errReported):
+		return exitUsage
+	case err != nil:
+		fmt.Fprintf(stderr, "hexdump-trace: %v\nRun 'hexdump-trace -h' for usage.\n", err)
+		return exitUsage
+	case opts.isLive:
+		return runLive(ctx, opts.live, opts.view, stdout, stderr)
+	default:
+		return traceFiles(opts.files, opts.view, stdin, stdout, stderr)
+	}
+}
+
+// errReported stands for a flag error the flag package has already printed,
+// together with the usage.
+var errReported = errors.New("invalid flags")
+
+func parseArgs(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("hexdump-trace", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.live.addr, "broker", "", "connect to the broker at `HOST:PORT` (an IPv6 host in brackets) and trace a live exchange")
+	fs.BoolVar(&o.live.embedded, "embedded", false, "start an in-process Kafka-protocol broker on loopback and trace a live exchange with it")
+	fs.StringVar(&o.live.api, "api", "apiversions", "request to send in a live exchange: `apiversions` or metadata")
+	fs.IntVar(&o.live.n, "n", 1, "number of requests in a live exchange, sent one after another on one connection")
+	fs.IntVar(&o.live.version, "api-version", -1, "API `version` of the request: 0-3 for apiversions, 1 for metadata; -1 picks 0 for apiversions and 1 for metadata")
+	fs.StringVar(&o.live.clientID, "client-id", "hexdump-trace", "client id written in the request headers")
+	topics := fs.String("topics", "", "comma-separated `topics` a metadata request asks about; empty asks about all topics")
+	fs.DurationVar(&o.live.timeout, "timeout", 10*time.Second, "bound on connecting and on each send and receive in a live exchange")
+	fs.IntVar(&o.view.hexBytes, "hex", 64, "show the first `N` bytes of each frame (size prefix included) as a hex table under its annotation; 0 for none")
+	fs.BoolVar(&o.view.events, "events", false, "also print the log's other entries (kafkaio's level-1 events: connects, waits, errors) where they occur")
+	fs.BoolVar(&o.live.raw, "raw", false, "also copy the raw debug log of a live exchange to standard error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, errReported
+	}
+	o.files = fs.Args()
+	o.isLive = o.live.addr != "" || o.live.embedded
+	if *topics != "" {
+		o.live.topics = strings.Split(*topics, ",")
+	}
+	return o, checkArgs(&o, fs)
+}
+
+// checkArgs rejects combinations the flags alone cannot.
+func checkArgs(o *options, fs *flag.FlagSet) error {
+	if !o.isLive {
+		var liveOnly []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "broker" && f.Name != "embedded" && f.Name != "events" && f.Name != "hex" {
+				liveOnly = append(liveOnly, "-"+f.Name)
+			}
+		})
+		if len(liveOnly) > 0 {
+			return fmt.Errorf("%s only apply with -broker or -embedded", strings.Join(liveOnly, ", "))
+		}
+		return nil
+	}
+	l := &o.live
+	switch {
+	case l.addr != "" && l.embedded:
+		return errors.New("-broker and -embedded exclude each other")
+	case len(o.files) > 0:
+		return fmt.Errorf("files (%s) cannot be read during a live exchange", strings.Join(o.files, " "))
+	case l.n < 1:
+		return fmt.Errorf("-n %d: need at least one request", l.n)
+	case l.timeout <= 0:
+		return fmt.Errorf("-timeout %v: must be positive", l.timeout)
+	}
+	if err := l.pickVersion(); err != nil {
+		return err
+	}
+	if l.addr != "" {
+		return l.splitAddr()
+	}
+	return nil
+}
+
+// splitAddr checks -broker and fills host and port.
+func (l *liveOptions) splitAddr() error {
+	host, port, err := net.SplitHostPort(l.addr)
+	if err != nil {
+		return fmt.Errorf("-broker %q: %v", l.addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 {
+		return fmt.Errorf("-broker %q: port must be a number from 1 to 65535", l.addr)
+	}
+	if host == "" {
+		return fmt.Errorf("-broker %q: missing host", l.addr)
+	}
+	l.host, l.port = host, p
+	return nil
+}
+
+// traceFiles annotates each file as its own log, or standard input when there
+// are none. A file that cannot be read is reported and the others go on.
+func traceFiles(files []string, v view, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(files) == 0 {
+		return traceOne("standard input", stdin, v, stdout, stderr)
+	}
+	code := exitOK
+	for i, name := range files {
+		if len(files) > 1 {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprintf(stdout, "== %s ==\n", name)
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "hexdump-trace: %v\n", err)
+			code = exitFailed
+			continue
+		}
+		if traceOne(name, f, v, stdout, stderr) != exitOK {
+			code = exitFailed
+		}
+		f.Close()
+	}
+	return code
+}
+
+func traceOne(name string, r io.Reader, v view, stdout, stderr io.Writer) int {
+	t := newTracer(stdout, v)
+	err := t.readFrom(r)
+	t.finish()
+	if err != nil {
+		fmt.Fprintf(stderr, "hexdump-trace: reading %s: %v\n", name, err)
+		return exitFailed
+	}
+	return exitOK
+}

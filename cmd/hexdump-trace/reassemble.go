@@ -1,0 +1,161 @@
+package main
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// maxFrameSize is the largest size prefix taken as a Kafka frame: the
+// broker's default socket.request.max.bytes and kafkaio's response cap.
+const maxFrameSize = 100 << 20
+
+// connKey names one connection: the writer's fields and the broker address.
+type connKey struct{ writer, addr string }
+
+// frame is one whole Kafka frame, size prefix included.
+type frame struct {
+	dir  direction
+	conn connKey
+	line int // header line of the dump that holds the frame's first byte
+	time time.Time
+	data []byte
+}
+
+// stream is one direction of one connection.
+type stream struct {
+	buf  []byte
+	line int
+	time time.Time
+	// resync is set after bytes were lost: chunks are skipped until one
+	// looks like the start of a frame.
+	resync bool
+}
+
+type streamKey struct {
+	conn connKey
+	dir  direction
+}
+
+// reassembler joins chunks into frames: kafkaio reads a response as a 4-byte
+// size and then the body, and a log may cut a frame anywhere.
+type reassembler struct {
+	streams map[streamKey]*stream
+	emit    func(frame)
+	report  reporter
+}
+
+func newReassembler(emit func(frame), report reporter) *reassembler {
+	return &reassembler{streams: map[streamKey]*stream{}, emit: emit, report: report}
+}
+
+func (r *reassembler) add(c chunk) {
+	key := streamKey{connKey{c.writer, c.addr}, c.dir}
+	s := r.streams[key]
+	if s == nil {
+		s = &stream{}
+		r.streams[key] = s
+	}
+	if s.resync {
+		if !startsFrame(c.data) {
+			if len(c.data) > 0 {
+				r.report(c.line, "skipped %d %s bytes while looking for the start of a frame", len(c.data), c.dir)
+			}
+			return
+		}
+		s.resync = false
+	}
+	if len(s.buf) == 0 {
+		s.line, s.time = c.line, c.time
+	}
+	s.buf = append(s.buf, c.data...)
+	r.extract(key, s, c)
+	if c.damaged {
+		if len(s.buf) > 0 {
+			r.report(c.line, "dropped %d bytes of a %s cut short by the damaged dump", len(s.buf), c.dir)
+		}
+		// What the damaged dump lost may have started a frame, so nothing
+		// after it can be trusted until a frame visibly starts.
+		s.buf, s.resync = nil, true
+	}
+}
+
+// extract emits every whole frame at the front of the stream's buffer.
+func (r *reassembler) extract(key streamKey, s *stream, c chunk) {
+	for len(s.buf) >= 4 {
+		size := int64(int32(binary.BigEndian.Uint32(s.buf)))
+		if size < 0 || size > maxFrameSize {
+			r.report(s.line, "%s bytes %s are not a Kafka frame (size %d)%s; skipped %d bytes",
+				key.dir, spacedHex(s.buf[:4]), size, lookalike(s.buf), len(s.buf))
+			s.buf, s.resync = nil, true
+			return
+		}
+		end := 4 + int(size)
+		if len(s.buf) < end {
+			return
+		}
+		r.emit(frame{dir: key.dir, conn: key.conn, line: s.line, time: s.time, data: slices.Clone(s.buf[:end])})
+		s.buf = s.buf[end:]
+		s.line, s.time = c.line, c.time
+	}
+}
+
+// startsFrame reports whether a chunk can begin a frame after bytes were
+// lost: a 4-byte size read on its own, or exactly one whole frame. Anything
+// looser would take a body's correlation id for a size.
+func startsFrame(b []byte) bool {
+	if len(b) < 4 {
+		return false
+	}
+	size := int64(int32(binary.BigEndian.Uint32(b)))
+	return size >= 0 && size <= maxFrameSize && (len(b) == 4 || int64(len(b)) == 4+size)
+}
+
+// flush reports every partial frame left at the end of the log.
+func (r *reassembler) flush() {
+	type leftover struct {
+		key streamKey
+		s   *stream
+	}
+	var left []leftover
+	for k, s := range r.streams {
+		if len(s.buf) > 0 {
+			left = append(left, leftover{k, s})
+		}
+	}
+	slices.SortFunc(left, func(a, b leftover) int { return a.s.line - b.s.line })
+	for _, l := range left {
+		if len(l.s.buf) < 4 {
+			r.report(l.s.line, "%s incomplete at the end of the log: %d of the 4 size bytes", l.key.dir, len(l.s.buf))
+			continue
+		}
+		size := binary.BigEndian.Uint32(l.s.buf)
+		r.report(l.s.line, "%s incomplete at the end of the log: %d of %d bytes", l.key.dir, len(l.s.buf), 4+int(size))
+	}
+}
+
+// lookalike names what a non-Kafka size prefix usually is.
+func lookalike(b []byte) string {
+	switch {
+	case len(b) >= 3 && (b[0] == 0x15 || b[0] == 0x16) && b[1] == 0x03 && b[2] <= 0x04:
+		return ": looks like TLS (a plaintext client on a TLS port?)"
+	case len(b) >= 4 && strings.HasPrefix(string(b), "HTTP"):
+		return ": looks like HTTP (not a Kafka port?)"
+	case len(b) >= 4 && asciiColumn(b[:4]) == string(b[:4]):
+		return fmt.Sprintf(": looks like text %q", b[:min(len(b), 16)])
+	}
+	return ""
+}
+
+func spacedHex(b []byte) string {
+	var sb strings.Builder
+	for i, c := range b {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		fmt.Fprintf(&sb, "%02x", c)
+	}
+	return sb.String()
+}
