@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"runtime"
 	"strconv"
@@ -160,7 +159,7 @@ func (e *Error) Temporary() bool { return false }
 func (e *Error) StackTrace() pkgerrors.StackTrace { return e.stack }
 
 // Format implements fmt.Formatter: %s and %v print Error(), %q quotes it, and
-// %+v adds the cause's own detail and the stack trace.
+// %+v adds the stack trace of where the error was created.
 func (e *Error) Format(s fmt.State, verb rune) {
 	switch {
 	case verb == 'v' && s.Flag('+'):
@@ -173,16 +172,12 @@ func (e *Error) Format(s fmt.State, verb rune) {
 	}
 }
 
-// isTimeout reports whether err says a deadline passed.
+// isTimeout reports whether err says a deadline passed. Only the two
+// deadline sentinels count: a syscall.Errno such as ETIMEDOUT also claims
+// Timeout() (the kernel gave up on the peer, keepalive or retransmissions),
+// but that is no deadline of the caller's and must not be reported as one.
 func isTimeout(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	return err != nil && (errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // callers captures the stack above New (or Argument) using pkg/errors, so that

@@ -144,6 +144,13 @@ func TestEveryTimeoutMatchesBothDeadlineSentinels(t *testing.T) {
 	if plain.Timeout() || errors.Is(plain, context.DeadlineExceeded) {
 		t.Error("a non-timeout matches a deadline sentinel")
 	}
+	kernel := kafkaerr.New(kafkaerr.CannotSend, "send", "h:1", os.NewSyscallError("send", syscall.ETIMEDOUT))
+	if kernel.Timeout() || errors.Is(kernel, context.DeadlineExceeded) || errors.Is(kernel, os.ErrDeadlineExceeded) {
+		t.Error("the kernel giving up on the peer (ETIMEDOUT) is reported as the caller's deadline")
+	}
+	if !errors.Is(kernel, syscall.ETIMEDOUT) {
+		t.Error("ETIMEDOUT is not in the chain")
+	}
 	marked := kafkaerr.New(kafkaerr.CannotBind, "new", "h:1", errors.New("resolver gave up")).MarkTimeout()
 	if !marked.Timeout() || !errors.Is(marked, context.DeadlineExceeded) {
 		t.Error("MarkTimeout did not make the error a timeout")

@@ -20,6 +20,7 @@ type call struct {
 	prior  int    // bytes of the call moved by earlier buffers (a frame's size)
 	total  int    // bytes the call has to move, as far as it knows
 	detail string // set for a bad frame size
+	phase  string // overrides the phase classify would name
 }
 
 // fail turns the end of a failed transfer into a typed error and closes
@@ -27,6 +28,9 @@ type call struct {
 // stream may belong to an answer the caller gave up on.
 func (c *IO) fail(ctx context.Context, what op, t *transfer, waitErr error, cl call) error {
 	code, phase, cause := c.classify(ctx, what, t, waitErr, cl)
+	if cl.phase != "" {
+		phase = cl.phase
+	}
 	e := kafkaerr.New(code, string(what), c.addr, cause)
 	e.Phase = phase
 	e.Detail = cl.detail
@@ -38,6 +42,15 @@ func (c *IO) fail(ctx context.Context, what op, t *transfer, waitErr error, cl c
 	e.Elapsed = time.Since(cl.start)
 	c.Close()
 	return c.dbg.fail(e)
+}
+
+// failQueued reports a call that timed out or was cancelled while queued
+// behind another call of the same direction. It closes the IO like any
+// other failure: a Receive that gives up has abandoned a response that
+// would otherwise be read as the answer to the next one.
+func (c *IO) failQueued(ctx context.Context, what op, waitErr error, cl call) error {
+	cl.phase = "queued behind another " + string(what)
+	return c.fail(ctx, what, &transfer{}, waitErr, cl)
 }
 
 // classify picks the code, phase and cause of a failed transfer. Its order
@@ -62,7 +75,9 @@ func (c *IO) classify(ctx context.Context, what op, t *transfer, waitErr error, 
 	case cl.detail != "":
 		return failCode, "frame size", nil
 	case c.closed.Load():
-		return kafkaerr.NoConnection, waitPhase, net.ErrClosed
+		// Closed under the call (by Close, or by the other direction's
+		// failure): safe to retry only if nothing of this call moved.
+		return peerGone(failCode), waitPhase, net.ErrClosed
 	case waitErr != nil && ctx.Err() != nil:
 		return failCode, waitPhase, ctx.Err()
 	case errors.Is(waitErr, os.ErrDeadlineExceeded):
@@ -71,13 +86,15 @@ func (c *IO) classify(ctx context.Context, what op, t *transfer, waitErr error, 
 		return failCode, waitPhase, waitErr
 	case t.eof:
 		phase := syscallName
-		if what == opSend {
+		if t.checkFailed {
 			phase = "peer check"
 		}
 		if done == 0 {
 			return kafkaerr.NoConnection, phase, io.EOF
 		}
 		return failCode, phase, io.ErrUnexpectedEOF
+	case t.checkFailed:
+		return peerGone(failCode), "peer check", os.NewSyscallError("recv", t.err)
 	case errors.Is(t.err, syscall.EPIPE), errors.Is(t.err, syscall.ECONNRESET):
 		return peerGone(failCode), syscallName, os.NewSyscallError(syscallName, t.err)
 	case t.err == errNoProgress:

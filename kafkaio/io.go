@@ -35,11 +35,11 @@ type IO struct {
 	once   sync.Once
 	cerr   error
 
-	wmu sync.Mutex // serialises senders; guards w
-	w   transfer
-	rmu sync.Mutex // serialises receivers; guards r and hdr
-	r   transfer
-	hdr [4]byte // the size prefix ReceiveFrame reads
+	wlock callLock // serialises senders; guards w
+	w     transfer
+	rlock callLock // serialises receivers; guards r and hdr
+	r     transfer
+	hdr   [4]byte // the size prefix ReceiveFrame reads
 
 	dbg debugger
 }
@@ -78,7 +78,7 @@ func NewContext(ctx context.Context, cfg Config) (*IO, error) {
 	if err != nil {
 		return nil, dbg.fail(newError(kafkaerr.CannotBind, &s, "connect", err, start, budget))
 	}
-	c := &IO{s: s, addr: ap.String(), sock: sock, local: localAddr(sock)}
+	c := &IO{s: s, addr: ap.String(), sock: sock, local: localAddr(sock), wlock: newCallLock(), rlock: newCallLock()}
 	c.dbg = dbg.connected(c.addr, c.local)
 	c.w.init(c, opSend)
 	c.r.init(c, opReceive)
@@ -109,7 +109,9 @@ func dialAll(ctx context.Context, addrs []netip.AddrPort, deadline time.Time, s 
 	var errs []error
 	for i, ap := range addrs {
 		if ctx.Err() != nil {
-			errs = append(errs, dialError(ap, ctx.Err()))
+			if len(errs) == 0 { // the budget ended before any attempt
+				errs = append(errs, dialError(ap, ctx.Err()))
+			}
 			break
 		}
 		attemptStart := time.Now()
@@ -159,8 +161,9 @@ func (c *IO) LocalAddr() string { return c.local }
 func (c *IO) Timeout() time.Duration { return c.s.timeout }
 
 // Close closes the connection. It unblocks any Send or Receive in progress,
-// which then fail with kafkaerr.NoConnection. Close is idempotent: later
-// calls return the first call's result.
+// which then fail with net.ErrClosed in the chain: kafkaerr.NoConnection if
+// nothing of that call had moved yet, CannotSend or CannotRecv if some of it
+// had. Close is idempotent: later calls return the first call's result.
 func (c *IO) Close() error {
 	c.once.Do(func() {
 		c.closed.Store(true)
@@ -170,21 +173,26 @@ func (c *IO) Close() error {
 	return c.cerr
 }
 
-// IsAlive reports whether the connection is open and the peer has neither
-// closed nor reset it. It never waits and never opens a second connection:
-// it reads SO_ERROR and peeks at the receive queue without consuming it.
+// IsAlive reports whether the connection is open, has no pending error,
+// and the peer has neither closed nor reset it. It never waits and never
+// opens a second connection.
+//
+// It asks the kernel for the connection's TCP state (TCP_INFO) instead of
+// reading SO_ERROR or peeking: both of those clear a pending error, so a
+// reset seen by IsAlive would reach the next Receive as a plain EOF. A peer
+// that sent FIN leaves the state ESTABLISHED for CLOSE_WAIT, a reset or
+// socket error for CLOSE: only ESTABLISHED is alive.
 func (c *IO) IsAlive() bool {
 	if c.closed.Load() {
 		return false
 	}
 	alive := false
 	err := c.sock.rc.Control(func(fd uintptr) {
-		soerr, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
-		if err != nil || soerr != 0 {
-			return
-		}
-		n, err := peekState(int(fd))
-		alive = n > 0 || err == unix.EAGAIN
+		info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+		alive = err == nil && info.State == tcpEstablished
 	})
 	return err == nil && alive
 }
+
+// tcpEstablished is Linux's TCP_ESTABLISHED state in tcp_info.
+const tcpEstablished = 1

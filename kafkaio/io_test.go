@@ -130,7 +130,7 @@ func TestReceiveNeverReadsPastWhatWasAsked(t *testing.T) {
 }
 
 func TestIPv6LiteralForms(t *testing.T) {
-	for _, host := range []string{"::1", "[::1]", "::1%lo"} {
+	for _, host := range []string{"::1", "[::1]", "::1%lo", "[::1%1]"} {
 		t.Run(host, func(t *testing.T) {
 			t.Cleanup(leakcheck.Verify(t))
 			p := testpeer.Start(t, "tcp6", testpeer.EchoFrames())
@@ -491,6 +491,67 @@ func TestSendAndReceiveRunConcurrently(t *testing.T) {
 		}
 	}
 	wg.Wait()
+}
+
+func TestAQueuedCallKeepsItsOwnDeadline(t *testing.T) {
+	t.Cleanup(leakcheck.Verify(t))
+	p := testpeer.Start(t, "tcp4", testpeer.Stall())
+	c := connect(t, p, kafkaio.Config{Timeout: 3 * time.Second})
+	first := make(chan error)
+	go func() {
+		_, err := c.Receive(4) // holds the receive side for up to 3 s
+		first <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // let the first Receive take the lock and park
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := c.ReceiveInto(ctx, make([]byte, 4))
+	within(t, "a Receive queued behind another", time.Since(start), 190*time.Millisecond, time.Second)
+	e := wantErr(t, err, kafkaerr.CannotRecv)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.HasPrefix(e.Phase, "queued") {
+		t.Errorf("want a deadline error while queued: %v", err)
+	}
+	// The queued call gave up on a response, so the IO closed under the
+	// first call too: nothing of it had moved.
+	wantErr(t, <-first, kafkaerr.NoConnection)
+	wantClosed(t, c)
+}
+
+func TestCloseAfterSomeBytesIsNotNoConnection(t *testing.T) {
+	t.Cleanup(leakcheck.Verify(t))
+	p := testpeer.Start(t, "tcp4", testpeer.WriteSize(100), testpeer.Write([]byte("ten bytes!")), testpeer.Stall())
+	c := connect(t, p, kafkaio.Config{Timeout: 5 * time.Second})
+	done := make(chan error)
+	go func() {
+		_, err := c.ReceiveFrame(context.Background(), nil)
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the 14 bytes arrive; the rest never do
+	c.Close()
+	err := <-done
+	// 14 bytes of a response were consumed: retrying the request could
+	// duplicate it, so this must not read as "nothing went through".
+	e := wantErr(t, err, kafkaerr.CannotRecv)
+	if !errors.Is(err, net.ErrClosed) || e.Done != 14 {
+		t.Errorf("want 14 bytes done and net.ErrClosed: %v", err)
+	}
+}
+
+func TestIsAliveLeavesTheResetForTheNextCall(t *testing.T) {
+	t.Cleanup(leakcheck.Verify(t))
+	p := testpeer.Start(t, "tcp4", testpeer.Read(4), testpeer.Reset())
+	c := connect(t, p, kafkaio.Config{})
+	if _, err := c.Send([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "IsAlive to see the reset", func() bool { return !c.IsAlive() })
+	_, err := c.Receive(4)
+	wantErr(t, err, kafkaerr.NoConnection)
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("IsAlive swallowed the reset; the Receive saw: %v", err)
+	}
 }
 
 // waitUntil polls cond for up to 5 s.

@@ -28,6 +28,9 @@ func (c *IO) ReceiveContext(ctx context.Context, n int) ([]byte, error) {
 		return nil, c.dbg.fail(kafkaerr.Argument(string(opReceive),
 			"length "+strconv.Itoa(n)+" is outside 1.."+strconv.Itoa(c.s.maxResp)))
 	}
+	if c.closed.Load() { // spare the allocation; receive checks again
+		return nil, c.dbg.fail(c.closedError(opReceive, 0, n))
+	}
 	p := make([]byte, n)
 	if err := c.receive(ctx, opReceive, p); err != nil {
 		return nil, err
@@ -47,12 +50,15 @@ func (c *IO) ReceiveInto(ctx context.Context, p []byte) error {
 // receive fills p under one deadline, holding the receive lock.
 func (c *IO) receive(ctx context.Context, what op, p []byte) error {
 	start := time.Now()
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
+	deadline, budget := callDeadline(ctx, start, c.s.timeout)
+	cl := call{start: start, budget: budget, total: len(p)}
+	if err := c.rlock.acquire(ctx, deadline); err != nil {
+		return c.failQueued(ctx, what, err, cl)
+	}
+	defer c.rlock.release()
 	if c.closed.Load() {
 		return c.dbg.fail(c.closedError(what, 0, len(p)))
 	}
-	deadline, budget := callDeadline(ctx, start, c.s.timeout)
 	t := &c.r
 	t.start(p)
 	waitErr := t.run(ctx, deadline)
@@ -60,7 +66,7 @@ func (c *IO) receive(ctx context.Context, what op, p []byte) error {
 	if waitErr == nil && !t.failed() {
 		return nil
 	}
-	return c.fail(ctx, what, t, waitErr, call{start: start, budget: budget, total: len(p)})
+	return c.fail(ctx, what, t, waitErr, cl)
 }
 
 // ReceiveFrame reads one Kafka response: an int32 big-endian size, then
@@ -75,13 +81,15 @@ func (c *IO) receive(ctx context.Context, what op, p []byte) error {
 // receive failure does; EOF before the first byte is kafkaerr.NoConnection.
 func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
 	start := time.Now()
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
+	deadline, budget := callDeadline(ctx, start, c.s.timeout)
+	cl := call{start: start, budget: budget, total: 4}
+	if err := c.rlock.acquire(ctx, deadline); err != nil {
+		return nil, c.failQueued(ctx, opReceiveFrame, err, cl)
+	}
+	defer c.rlock.release()
 	if c.closed.Load() {
 		return nil, c.dbg.fail(c.closedError(opReceiveFrame, 0, 4))
 	}
-	deadline, budget := callDeadline(ctx, start, c.s.timeout)
-	cl := call{start: start, budget: budget, total: 4}
 	t := &c.r
 	t.start(c.hdr[:])
 	waitErr := t.run(ctx, deadline)

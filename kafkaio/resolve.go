@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 
 	"github.com/kafkaio/kafkaio/kafkaerr"
 )
@@ -18,7 +20,7 @@ func resolve(ctx context.Context, s *settings) ([]netip.AddrPort, error) {
 	if ip, err := netip.ParseAddr(s.host); err == nil {
 		ip = ip.Unmap()
 		if !fitsVersion(ip, s.ipVersion) {
-			e := kafkaerr.New(kafkaerr.IncompatibleHostIPVersion, "new", s.host, nil)
+			e := kafkaerr.New(kafkaerr.IncompatibleHostIPVersion, "new", net.JoinHostPort(s.host, strconv.Itoa(s.port)), nil)
 			e.Phase = "resolve"
 			e.Detail = "address " + ip.String() + " is not " + s.ipVersion.String()
 			return nil, e

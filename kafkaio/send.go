@@ -35,14 +35,17 @@ func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
 		return 0, c.dbg.fail(kafkaerr.Argument(string(opSend),
 			"message of "+strconv.Itoa(len(msg))+" bytes is over MaxRequestBytes ("+strconv.Itoa(MaxRequestBytes)+")"))
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+	deadline, budget := callDeadline(ctx, start, c.s.timeout)
+	cl := call{start: start, budget: budget, total: len(msg)}
+	if err := c.wlock.acquire(ctx, deadline); err != nil {
+		return 0, c.failQueued(ctx, opSend, err, cl)
+	}
+	defer c.wlock.release()
 	if c.closed.Load() {
 		return 0, c.dbg.fail(c.closedError(opSend, 0, len(msg)))
 	}
 	c.dbg.dump(true, msg)
 
-	deadline, budget := callDeadline(ctx, start, c.s.timeout)
 	t := &c.w
 	t.start(msg)
 	t.peerCheck = true
@@ -50,5 +53,5 @@ func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
 	if waitErr == nil && !t.failed() {
 		return len(msg), nil
 	}
-	return t.done, c.fail(ctx, opSend, t, waitErr, call{start: start, budget: budget, total: len(msg)})
+	return t.done, c.fail(ctx, opSend, t, waitErr, cl)
 }

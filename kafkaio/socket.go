@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -81,10 +82,9 @@ func setOptions(fd int, s *settings) error {
 		value      int
 		wanted     bool
 	}
-	keepSecs := int(s.keepAlive / time.Second)
-	if keepSecs < 1 {
-		keepSecs = 1
-	}
+	// The kernel counts whole seconds; round up, as net.Dialer does, so a
+	// configured interval is never shortened.
+	keepSecs := int((s.keepAlive + time.Second - 1) / time.Second)
 	opts := []opt{
 		{"TCP_NODELAY", unix.IPPROTO_TCP, unix.TCP_NODELAY, 1, s.noDelay},
 		{"SO_KEEPALIVE", unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1, s.keepAlive > 0},
@@ -112,13 +112,26 @@ func sockaddr(ap netip.AddrPort) (unix.Sockaddr, error) {
 	}
 	sa := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ip.As16()}
 	if zone := ip.Zone(); zone != "" {
-		ifi, err := net.InterfaceByName(zone)
+		id, err := zoneIndex(zone)
 		if err != nil {
 			return nil, err
 		}
-		sa.ZoneId = uint32(ifi.Index)
+		sa.ZoneId = id
 	}
 	return sa, nil
+}
+
+// zoneIndex accepts a zone as an interface name ("eth0") or, as the net
+// package does, as a numeric index ("2").
+func zoneIndex(zone string) (uint32, error) {
+	if n, err := strconv.ParseUint(zone, 10, 32); err == nil {
+		return uint32(n), nil
+	}
+	ifi, err := net.InterfaceByName(zone)
+	if err != nil {
+		return 0, err
+	}
+	return uint32(ifi.Index), nil
 }
 
 // newConn hands fd to the runtime poller. os.NewFile registers a

@@ -38,14 +38,15 @@ type transfer struct {
 	onCancel    func()         // for context.AfterFunc: interrupts the wait
 	cancelling  sync.WaitGroup // counts an onCancel that may be running
 
-	buf        []byte // what this step function moves
-	done       int    // bytes of buf moved so far
-	retries    int    // consecutive wake-ups that found nothing to move
-	woke       bool   // the poller has woken this call since its last progress
-	interrupts int    // EINTRs seen; they are retried and not counted
-	peerCheck  bool   // sendStep: check the peer has not closed, first
-	eof        bool   // the peer closed its side
-	err        error  // the syscall error that ended the loop, if any
+	buf         []byte // what this step function moves
+	done        int    // bytes of buf moved so far
+	retries     int    // consecutive wake-ups that found nothing to move
+	woke        bool   // the poller has woken this call since its last progress
+	interrupts  int    // EINTRs seen; they are retried and not counted
+	peerCheck   bool   // sendStep: check the peer has not closed, first
+	checkFailed bool   // that check found the peer gone
+	eof         bool   // the peer closed its side
+	err         error  // the syscall error that ended the loop, if any
 }
 
 // init binds the transfer to c and to its direction's functions.
@@ -99,7 +100,8 @@ func (t *transfer) reset(buf []byte) {
 // start prepares the transfer for a new call.
 func (t *transfer) start(buf []byte) {
 	t.reset(buf)
-	t.retries, t.interrupts, t.woke, t.peerCheck = 0, 0, false, false
+	t.retries, t.interrupts, t.woke = 0, 0, false
+	t.peerCheck, t.checkFailed = false, false
 }
 
 // failed reports whether the loop ended without moving all of buf.
@@ -114,10 +116,10 @@ func (t *transfer) sendStep(fd uintptr) bool {
 		// would be lost silently; find out before writing anything.
 		t.peerCheck = false
 		if n, err := peekState(int(fd)); n == 0 && err == nil {
-			t.eof = true
+			t.eof, t.checkFailed = true, true
 			return true
 		} else if err == unix.ECONNRESET {
-			t.err = err
+			t.err, t.checkFailed = err, true
 			return true
 		}
 	}
