@@ -105,6 +105,16 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// budgetPrecision rounds a budget taken from a context deadline (computed,
+// so "299.997036ms") to what a person set: milliseconds, or microseconds
+// for budgets under one.
+func budgetPrecision(d time.Duration) time.Duration {
+	if d >= time.Millisecond {
+		return time.Millisecond
+	}
+	return time.Microsecond
+}
+
 // writeDiagnostics appends the call's counters, omitting those never set so
 // that an argument error stays one short sentence.
 func (e *Error) writeDiagnostics(b *strings.Builder) {
@@ -113,7 +123,7 @@ func (e *Error) writeDiagnostics(b *strings.Builder) {
 		parts = append(parts, strconv.Itoa(e.Done)+" of "+strconv.Itoa(e.Total)+" bytes")
 	}
 	if e.Budget > 0 {
-		parts = append(parts, "timeout "+e.Budget.String())
+		parts = append(parts, "timeout "+e.Budget.Round(budgetPrecision(e.Budget)).String())
 	}
 	if e.Total > 0 || e.Retries > 0 || e.Interrupts > 0 {
 		parts = append(parts, "retries "+strconv.Itoa(e.Retries), "interrupts "+strconv.Itoa(e.Interrupts))

@@ -2,7 +2,9 @@ package kafkaio
 
 import (
 	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kafkaio/kafkaio/kafkaerr"
@@ -133,6 +135,8 @@ func (cfg Config) check() (settings, error) {
 	switch {
 	case s.host == "":
 		return s, kafkaerr.Argument("new", "Host is empty")
+	case hasPort(s.host):
+		return s, kafkaerr.Argument("new", "Host "+strconv.Quote(cfg.Host)+" is neither a name nor an IP address; a port goes in Port")
 	case cfg.Port < 0 || cfg.Port > 65535:
 		return s, kafkaerr.Argument("new", "Port "+strconv.Itoa(cfg.Port)+" is outside 1..65535")
 	case cfg.Timeout < 0:
@@ -166,6 +170,17 @@ func (cfg Config) check() (settings, error) {
 
 // maxFrameBytes is the largest size an int32 frame prefix can state.
 const maxFrameBytes = 1<<31 - 1
+
+// hasPort reports whether host looks like "host:port": a colon is legal
+// only inside an IPv6 literal, so anything else with one is a mistake a
+// resolver would turn into a confusing "no such host".
+func hasPort(host string) bool {
+	if !strings.Contains(host, ":") {
+		return false
+	}
+	_, err := netip.ParseAddr(host)
+	return err != nil
+}
 
 // trimBrackets turns "[::1]" into "::1", the form an IPv6 literal takes
 // inside a host:port string, so users can pass either.

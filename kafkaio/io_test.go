@@ -423,6 +423,8 @@ func TestConfigIsChecked(t *testing.T) {
 	bad := map[string]kafkaio.Config{
 		"empty host":            {},
 		"brackets only":         {Host: "[]"},
+		"host with a port":      {Host: "localhost:9092"},
+		"v6 host with a port":   {Host: "[::1]:9093"},
 		"port too big":          {Host: "127.0.0.1", Port: 70000},
 		"negative port":         {Host: "127.0.0.1", Port: -1},
 		"negative timeout":      {Host: "127.0.0.1", Timeout: -time.Second},
