@@ -324,7 +324,7 @@ func faultRunIORows(t *testing.T, rows []faultIORow) {
 			if cfg.Timeout == 0 {
 				cfg.Timeout = faultPatience
 			}
-			c := faultConnect(t, p, cfg)
+			c := connect(t, p, cfg)
 			if row.ready != nil {
 				row.ready(t, c, p)
 			}
@@ -751,7 +751,7 @@ func TestFaultsArguments(t *testing.T) {
 			t.Run(row.name, func(t *testing.T) {
 				t.Cleanup(leakcheck.Verify(t))
 				p := testpeer.Start(t, "tcp4", testpeer.Echo())
-				c := faultConnect(t, p, kafkaio.Config{MaxResponseBytes: maxResp, Timeout: faultPatience})
+				c := connect(t, p, kafkaio.Config{MaxResponseBytes: maxResp, Timeout: faultPatience})
 				began := time.Now()
 				err := row.call(c)
 				want := faultWant{code: kafkaerr.MismatchArgument, as: faultNoCause, detail: []string{row.detail},

@@ -100,7 +100,7 @@ func FuzzReceiveFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		want := fuzzSplit(data)
 		p := testpeer.Start(t, "tcp4", testpeer.Write(data), testpeer.Close())
-		c := faultConnect(t, p, kafkaio.Config{MaxResponseBytes: fuzzMaxResponse, Timeout: faultPatience})
+		c := connect(t, p, kafkaio.Config{MaxResponseBytes: fuzzMaxResponse, Timeout: faultPatience})
 
 		// A small reused buffer: small frames land in it, larger ones
 		// get their own slice; both paths are exercised.

@@ -282,19 +282,6 @@ func faultWaitDone(t *testing.T, p *testpeer.Peer) {
 	}
 }
 
-// faultConnect opens an IO to p with cfg's other fields; the test's cleanup
-// closes it.
-func faultConnect(t *testing.T, p *testpeer.Peer, cfg kafkaio.Config) *kafkaio.IO {
-	t.Helper()
-	cfg.Host, cfg.Port = p.Host(), p.Port()
-	c, err := kafkaio.New(cfg)
-	if err != nil {
-		t.Fatalf("New(%s): %v", p.Addr(), err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // faultResolver starts a DNS stub on loopback and returns a resolver that
 // asks it and nothing else. When used is set, the stub must have received a
 // query by the end of the test: a lookup that never reached it would prove

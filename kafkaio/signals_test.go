@@ -231,7 +231,7 @@ func TestSignalStormChangesNothing(t *testing.T) {
 			p := testpeer.Start(t, "tcp4", tc.script(digest)...)
 			cfg := tc.cfg
 			cfg.Timeout, cfg.Logger = 4*faultPatience, logger
-			c := faultConnect(t, p, cfg)
+			c := connect(t, p, cfg)
 
 			var got []byte
 			var err error

@@ -71,7 +71,7 @@ func soakCheckHeap(t *testing.T, what string, base uint64) {
 func TestSoakRoundTripsOnOneIO(t *testing.T) {
 	t.Cleanup(leakcheck.Verify(t)) // after Close, as before New
 	p := testpeer.Start(t, "tcp4", testpeer.NoRecord(), testpeer.EchoFrames())
-	c := faultConnect(t, p, kafkaio.Config{Timeout: faultPatience})
+	c := connect(t, p, kafkaio.Config{Timeout: faultPatience})
 	req, dst := make([]byte, 4+100), make([]byte, 0, 100)
 
 	for i := range soakWarmUp {
