@@ -92,7 +92,11 @@ func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
 	}
 	t := &c.r
 	t.start(c.hdr[:])
-	waitErr := t.run(ctx, deadline)
+	waitErr := t.arm(ctx, deadline) // once for the size and the body
+	defer t.disarm()
+	if waitErr == nil {
+		waitErr = t.wait(t.step)
+	}
 	c.dbg.dump(false, c.hdr[:t.done])
 	if waitErr != nil || t.failed() {
 		return nil, c.fail(ctx, opReceiveFrame, t, waitErr, cl)
@@ -110,7 +114,7 @@ func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
 
 	cl.prior, cl.total = 4, 4+int(size)
 	t.reset(body)
-	waitErr = t.run(ctx, deadline)
+	waitErr = t.wait(t.step)
 	c.dbg.dump(false, body[:t.done])
 	if waitErr != nil || t.failed() {
 		return nil, c.fail(ctx, opReceiveFrame, t, waitErr, cl)

@@ -37,6 +37,7 @@ type transfer struct {
 	setDeadline func(time.Time) error
 	onCancel    func()         // for context.AfterFunc: interrupts the wait
 	cancelling  sync.WaitGroup // counts an onCancel that may be running
+	stopCancel  func() bool    // set by arm for a cancellable context
 
 	buf         []byte // what this step function moves
 	done        int    // bytes of buf moved so far
@@ -66,28 +67,47 @@ func (t *transfer) init(c *IO, dir op) {
 
 // run moves buf under deadline, cut short when ctx ends. It returns the
 // poller's error (deadline passed, file closed); the loop's own outcome is
-// in t. An already ended ctx fails the call before any byte moves.
+// in t.
 func (t *transfer) run(ctx context.Context, deadline time.Time) error {
+	if err := t.arm(ctx, deadline); err != nil {
+		return err
+	}
+	err := t.wait(t.step)
+	t.disarm()
+	return err
+}
+
+// arm sets the call's deadline on the socket and has ctx's cancellation
+// move it into the past. A call that moves several buffers (ReceiveFrame)
+// arms once and waits once per buffer. An already ended ctx fails the call
+// before any byte moves. Every successful arm must be followed by disarm.
+func (t *transfer) arm(ctx context.Context, deadline time.Time) error {
 	if err := t.setDeadline(deadline); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if ctx.Done() == nil { // cannot be cancelled: nothing to hook
-		return t.wait(t.step)
+	if ctx.Done() != nil { // nothing to hook for a context that cannot end
+		t.cancelling.Add(1)
+		t.stopCancel = context.AfterFunc(ctx, t.onCancel)
 	}
-	t.cancelling.Add(1)
-	stop := context.AfterFunc(ctx, t.onCancel)
-	err := t.wait(t.step)
-	if stop() {
+	return nil
+}
+
+// disarm unhooks ctx's cancellation. If the hook has already started it
+// waits for it, so that the past deadline it sets cannot land on the next
+// call.
+func (t *transfer) disarm() {
+	if t.stopCancel == nil {
+		return
+	}
+	if t.stopCancel() {
 		t.cancelling.Done() // onCancel will never run
 	} else {
-		// onCancel has started: wait for it, so that the past deadline it
-		// sets cannot land on the next call.
 		t.cancelling.Wait()
 	}
-	return err
+	t.stopCancel = nil
 }
 
 // reset prepares the transfer to move buf. Counters that describe the whole
