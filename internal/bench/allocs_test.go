@@ -1,0 +1,162 @@
+package bench
+
+import (
+	"testing"
+
+	"github.com/kafkaio/kafkaio/internal/framesrv"
+	"github.com/kafkaio/kafkaio/internal/leakcheck"
+	"github.com/kafkaio/kafkaio/kafkadebug"
+	"github.com/kafkaio/kafkaio/kafkaio"
+	"github.com/sirupsen/logrus"
+)
+
+// allocRuns is how many calls each allocation count averages over.
+const allocRuns = 100
+
+// TestHotPathAllocations checks, with debugging off, the allocations of each
+// call on the hot path: none for Send, ReceiveInto and ReceiveFrame into a
+// large-enough buffer, only the result for Receive(n) and ReceiveFrame into
+// a short one. It checks them with no logger and with a configured logrus
+// logger, and expects the same counts: debugging that is off must cost
+// nothing. The server runs in a child process, because AllocsPerRun counts
+// every allocation of the process.
+func TestHotPathAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts include the race detector's under -race; run this test without -race: go test -run TestHotPathAllocations ./internal/bench/")
+	}
+	t.Cleanup(leakcheck.Verify(t))
+	addr := framesrv.Start(t)
+	loggers := []struct {
+		name   string
+		logger logrus.FieldLogger
+	}{
+		{"nil logger", nil},
+		{"logrus logger", discardLogger()},
+	}
+	for _, lg := range loggers {
+		t.Run(lg.name, func(t *testing.T) {
+			debugOff(t)
+			host, port := splitAddr(t, addr)
+			c, err := kafkaio.New(kafkaio.Config{Host: host, Port: port, Timeout: ioTimeout, Logger: lg.logger})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			for _, ac := range allocCases {
+				t.Run(ac.name, func(t *testing.T) {
+					got := ac.measure(t, c)
+					t.Logf("%s: %v allocations per call", ac.name, got)
+					if got != ac.want {
+						t.Errorf("%s: %v allocations per call, want %v", ac.name, got, ac.want)
+					}
+				})
+			}
+		})
+	}
+}
+
+// debugOff switches kafkaio's debugging off for the test.
+func debugOff(t *testing.T) {
+	prev := kafkadebug.IO.Level()
+	kafkadebug.IO.SetLevel(0)
+	t.Cleanup(func() { kafkadebug.IO.SetLevel(prev) })
+}
+
+// allocCase measures the allocations of one kind of call.
+type allocCase struct {
+	name    string
+	want    float64
+	measure func(t *testing.T, c *kafkaio.IO) float64
+}
+
+var allocCases = []allocCase{
+	{"Send", 0, func(t *testing.T, c *kafkaio.IO) float64 {
+		req := framesrv.NewRequest(smallBytes, 0) // send-only: no response to leave unread
+		var failed error
+		n := testing.AllocsPerRun(allocRuns, func() {
+			if _, err := c.Send(req); err != nil && failed == nil {
+				failed = err
+			}
+		})
+		checkNoError(t, failed)
+		return n
+	}},
+	{"Send then ReceiveFrame", 0, func(t *testing.T, c *kafkaio.IO) float64 {
+		req := framesrv.NewRequest(smallBytes, smallBytes)
+		dst := make([]byte, bodySize(smallBytes))
+		var id int32
+		var failed error
+		n := testing.AllocsPerRun(allocRuns, func() {
+			id++
+			framesrv.SetCorrelationID(req, id)
+			if _, err := c.Send(req); err != nil {
+				failed = err
+				return
+			}
+			body, err := c.ReceiveFrame(background, dst)
+			if err == nil {
+				err = checkResponse(body, id, len(dst))
+			}
+			if err != nil && failed == nil {
+				failed = err
+			}
+		})
+		checkNoError(t, failed)
+		return n
+	}},
+	{"ReceiveInto", 0, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
+		return frame[4:], c.ReceiveInto(background, frame)
+	})},
+	{"ReceiveFrame into a large-enough buffer", 0, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
+		return c.ReceiveFrame(background, frame)
+	})},
+	{"ReceiveFrame into a short buffer", 1, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
+		return c.ReceiveFrame(background, nil)
+	})},
+	{"Receive(n)", 1, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
+		got, err := c.Receive(len(frame))
+		if err != nil {
+			return nil, err
+		}
+		return got[4:], nil
+	})},
+}
+
+// receiveEach measures receive, called once per response with a buffer the
+// size of one whole response frame; it returns the response's body. The
+// requests are all sent first, so that only the receives are counted; their
+// responses, 6 KiB in all, fit in the socket buffers.
+func receiveEach(receive func(c *kafkaio.IO, frame []byte) (body []byte, err error)) func(t *testing.T, c *kafkaio.IO) float64 {
+	return func(t *testing.T, c *kafkaio.IO) float64 {
+		req := framesrv.NewRequest(smallBytes, smallBytes)
+		calls := allocRuns + 1 // AllocsPerRun makes one warm-up call
+		for id := range calls {
+			framesrv.SetCorrelationID(req, int32(id))
+			if _, err := c.Send(req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		frame := make([]byte, smallBytes)
+		var id int32
+		var failed error
+		n := testing.AllocsPerRun(allocRuns, func() {
+			body, err := receive(c, frame)
+			if err == nil {
+				err = checkResponse(body, id, bodySize(smallBytes))
+			}
+			if err != nil && failed == nil {
+				failed = err
+			}
+			id++
+		})
+		checkNoError(t, failed)
+		return n
+	}
+}
+
+func checkNoError(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,184 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kafkaio/kafkaio/internal/leakcheck"
+	"github.com/kafkaio/kafkaio/internal/testpeer"
+	"github.com/kafkaio/kafkaio/kafkaerr"
+	"github.com/kafkaio/kafkaio/kafkaio"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// blockedConns is how many connections wait in a Receive at once.
+	blockedConns = 1000
+	// maxThreads is the most OS threads the process may have meanwhile: a
+	// thread per waiting call would be a thousand.
+	maxThreads = 20
+	// blockedTimeout is each Receive's budget; it must outlast the test,
+	// so that every Receive ends by Close and not by its deadline.
+	blockedTimeout = 10 * time.Minute
+	// settleTimeout bounds the waits for goroutines to park and to return;
+	// generous, for a loaded machine under -race.
+	settleTimeout = 60 * time.Second
+)
+
+// TestBlockedReceivesUseFewThreads parks 1000 Receives on connections to a
+// peer that never answers and checks that the process still has at most 20
+// OS threads: a waiting call must park its goroutine in the poller, not
+// hold a thread in a blocking syscall. It then closes the connections and
+// checks that every Receive returns NoConnection.
+func TestBlockedReceivesUseFewThreads(t *testing.T) {
+	t.Cleanup(leakcheck.Verify(t))
+	ensureFDs(t, 2*blockedConns+100) // both ends of each connection live in this process
+	peer := testpeer.Start(t, "tcp4", testpeer.Stall())
+
+	conns := dialAll(t, peer, blockedConns)
+	results := make(chan error, len(conns))
+	for _, c := range conns {
+		go func() {
+			_, err := c.Receive(4)
+			results <- err
+		}()
+	}
+	parked, err := awaitParked(len(conns))
+	if err != nil {
+		closeAll(conns)
+		t.Fatal(err)
+	}
+	threads, err := osThreads()
+	if err != nil {
+		closeAll(conns)
+		t.Fatal(err)
+	}
+	t.Logf("%d Receives parked in the poller; the process has %d OS threads", parked, threads)
+	if threads > maxThreads {
+		t.Errorf("%d OS threads with %d blocked Receives, want at most %d", threads, parked, maxThreads)
+	}
+
+	closeAll(conns)
+	checkAllEndedByClose(t, results, len(conns))
+}
+
+// dialAll connects n kafkaio clients to peer; they are closed if the test
+// stops early.
+func dialAll(t *testing.T, peer *testpeer.Peer, n int) []*kafkaio.IO {
+	t.Helper()
+	conns := make([]*kafkaio.IO, 0, n)
+	t.Cleanup(func() { closeAll(conns) })
+	for range n {
+		c, err := kafkaio.New(kafkaio.Config{Host: peer.Host(), Port: peer.Port(), Timeout: blockedTimeout})
+		if err != nil {
+			t.Fatalf("connection %d: %v", len(conns)+1, err)
+		}
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+func closeAll(conns []*kafkaio.IO) {
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// awaitParked waits until n goroutines are parked in the poller inside a
+// kafkaio receive, and returns how many are. Counting them in the goroutine
+// dump proves the threads were counted while every call was waiting, not
+// before some had started.
+func awaitParked(n int) (int, error) {
+	deadline := time.Now().Add(settleTimeout)
+	for {
+		parked := parkedReceives()
+		if parked >= n {
+			return parked, nil
+		}
+		if time.Now().After(deadline) {
+			return parked, fmt.Errorf("only %d of %d Receives parked in the poller after %v", parked, n, settleTimeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// parkedReceives counts the goroutines waiting in the network poller
+// ("IO wait") with kafkaio's receive on their stack.
+func parkedReceives() int {
+	buf := make([]byte, 8<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for g := range strings.SplitSeq(string(buf), "\n\n") {
+		if strings.Contains(g, "[IO wait") && strings.Contains(g, "kafkaio.(*IO).receive(") {
+			count++
+		}
+	}
+	return count
+}
+
+// osThreads reads the process's thread count from /proc/self/status.
+func osThreads() (int, error) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			return strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	return 0, errors.New("no Threads: line in /proc/self/status")
+}
+
+// checkAllEndedByClose collects the n Receive results and checks that each
+// failed with NoConnection, the error of a call cut short by Close.
+func checkAllEndedByClose(t *testing.T, results <-chan error, n int) {
+	t.Helper()
+	timeout := time.After(settleTimeout)
+	for i := range n {
+		select {
+		case err := <-results:
+			if !errors.Is(err, kafkaerr.NoConnection) {
+				t.Errorf("Receive ended by Close = %v, want NoConnection", err)
+			}
+		case <-timeout:
+			t.Fatalf("%d of %d Receives still blocked %v after Close", n-i, n, settleTimeout)
+		}
+	}
+}
+
+// ensureFDs raises the soft limit on open files to the hard limit if it is
+// below need, restoring it afterwards, and skips the test when even the
+// hard limit is too low.
+func ensureFDs(t *testing.T, need uint64) {
+	t.Helper()
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Cur >= need {
+		return
+	}
+	if lim.Max < need {
+		t.Skipf("needs %d open files but RLIMIT_NOFILE's hard limit is %d; raise it (ulimit -Hn) to run this test", need, lim.Max)
+	}
+	saved := lim
+	lim.Cur = lim.Max
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unix.Setrlimit(unix.RLIMIT_NOFILE, &saved) })
+}
