@@ -1,0 +1,60 @@
+# kafkaio's entry points. `make run` shows the tool working against an
+# embedded broker; `make test` is exactly what CI runs.
+
+GO       ?= go
+FUZZTIME ?= 3s
+LONGFUZZ ?= 2m
+
+# Each fuzz target as package:Target. go test -fuzz takes one target per run.
+FUZZ_TARGETS := \
+	./kafkaio:FuzzReceiveFrame \
+	./kafkadebug:FuzzParse \
+	./cmd/hexdump-trace:FuzzParseLog \
+	./internal/kafkawire:FuzzParseFetch
+
+.PHONY: run test vet fmt-check race alloc fuzz-short fuzz bench
+
+## run: the main job: hexdump-trace against an in-process Kafka-protocol broker
+run:
+	$(GO) run ./cmd/hexdump-trace -embedded
+
+## test: vet, gofmt check, all tests under the race detector, the allocation
+## tests without it (the race detector allocates), and a short run of every
+## fuzz target
+test: vet fmt-check race alloc fuzz-short
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+
+race:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+alloc:
+	$(GO) test -count=1 -run 'Alloc' ./internal/bench/
+
+fuzz-short:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+## fuzz: the same targets for longer
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=$(LONGFUZZ)
+
+BENCHROUNDS ?= 12
+
+## bench: kafkaio against a raw net.Conn, side by side, as ratios (about 5.5
+## minutes): each round runs every case once, the clients' order flipped
+## every round, then benchratio prints the medians' ratios
+bench:
+	@rm -f bench.out
+	@for i in $$(seq $(BENCHROUNDS)); do \
+		$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/bench/ -args -reverse=$$((i % 2)) | tee -a bench.out; \
+	done
+	$(GO) run ./internal/bench/cmd/benchratio bench.out
