@@ -18,10 +18,10 @@ FUZZ_TARGETS := \
 run:
 	$(GO) run ./cmd/hexdump-trace -embedded
 
-## test: vet, gofmt check, all tests under the race detector, the allocation
-## tests without it (the race detector allocates), and a short run of every
-## fuzz target
-test: vet fmt-check race alloc fuzz-short
+## test: vet, gofmt check, a short run of every fuzz target, the allocation
+## tests without the race detector (it allocates), then every test under it
+## (last, so its summary closes the output)
+test: vet fmt-check fuzz-short alloc race
 
 vet:
 	$(GO) vet ./...
