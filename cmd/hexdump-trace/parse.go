@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kafkaio/kafkaio/kafkadebug"
 )
 
 // record is one log entry, whichever logger layout it was written in.
@@ -293,20 +295,15 @@ type dumpLine struct {
 	row  tableRow
 }
 
-// direction is the way a dumped chunk travelled.
-type direction int
+// direction is the way a dumped chunk travelled: kafkadebug's own type, so
+// the tool and the writer of the dumps cannot disagree on it.
+type direction = kafkadebug.Direction
 
+// The two directions, named for the reader of a trace.
 const (
-	toBroker direction = iota
-	fromBroker
+	toBroker   = kafkadebug.Request
+	fromBroker = kafkadebug.Response
 )
-
-func (d direction) String() string {
-	if d == toBroker {
-		return "request"
-	}
-	return "response"
-}
 
 // tableRow is one row of a dump's hex table.
 type tableRow struct {
@@ -314,10 +311,12 @@ type tableRow struct {
 	data   []byte
 }
 
-// The fixed beginnings of dump lines (kafkadebug's documented format).
+// The fixed beginnings of dump lines, taken from kafkadebug, which writes
+// them. The hex stream's is matched without its trailing space: a logger
+// that trims messages leaves "# Hex Stream:" for an empty chunk.
 const (
-	requestPrefix   = "# Request to "
-	responsePrefix  = "# Response from "
+	requestPrefix   = kafkadebug.RequestPrefix
+	responsePrefix  = kafkadebug.ResponsePrefix
 	hexStreamPrefix = "# Hex Stream:"
 )
 

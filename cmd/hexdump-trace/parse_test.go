@@ -158,3 +158,11 @@ func TestDecodeHex(t *testing.T) {
 		}
 	}
 }
+
+// TestHexStreamPrefixMatchesTheWriter keeps the parser's tolerant prefix in
+// step with the one kafkadebug writes.
+func TestHexStreamPrefixMatchesTheWriter(t *testing.T) {
+	if got := strings.TrimSpace(kafkadebug.HexStreamPrefix); got != hexStreamPrefix {
+		t.Errorf("kafkadebug writes %q, the parser looks for %q", kafkadebug.HexStreamPrefix, hexStreamPrefix)
+	}
+}
