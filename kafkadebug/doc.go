@@ -31,7 +31,8 @@
 // logrus Info level ([OutputLevel]). KAFKA_DEBUG is the switch; the logrus
 // level is not a second one. Logging at Debug level would make KAFKA_DEBUG=IO:2
 // look broken to anyone whose logger runs at the usual Info level. A logger
-// set to Warn or higher still hides the output: [WarnIfHidden] says so once.
+// set to Warn or higher still hides the output: [WarnIfHidden] says so once
+// for each connection kafkaio opens.
 //
 // Without a caller's logger, output goes to standard error through
 // [DefaultLogger], whose [Formatter] writes one line per entry:
@@ -41,8 +42,9 @@
 // that is: an RFC 3339 timestamp with microseconds, the upper-case level, the
 // fields in square brackets (sorted by key; a value is quoted with Go syntax
 // when it is empty or holds a space, a quote, a backslash, '=', ']' or a
-// non-printable byte; the brackets are left out when there are no fields), and
-// the message.
+// non-printable byte; the brackets are left out when there are no fields,
+// unless the message itself starts with '[', which then follows an empty
+// "[]" so that it cannot be read as fields), and the message.
 //
 // # The level-2 dump format (stable: cmd/hexdump-trace parses it)
 //

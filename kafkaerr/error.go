@@ -24,7 +24,7 @@ import (
 type Error struct {
 	Code Code   // the class of failure
 	Op   string // the operation: "new", "send", "receive", "receive frame", ...
-	Addr string // the peer, "host:port" (IPv6 in brackets); empty before resolution
+	Addr string // the peer, "host:port" (IPv6 in brackets); empty for argument errors
 	Err  error  // the cause; nil for argument errors
 
 	// Diagnostics: each is printed only when set.

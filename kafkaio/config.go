@@ -88,9 +88,11 @@ type Config struct {
 	// KeepAlive is the TCP keepalive idle time and probe interval. 0 means
 	// DefaultKeepAlive; negative disables keepalive.
 	KeepAlive time.Duration
-	// SendBufferBytes and RecvBufferBytes set SO_SNDBUF and SO_RCVBUF before
-	// connecting; 0 keeps the kernel's default (with its autotuning).
+	// SendBufferBytes sets SO_SNDBUF before connecting; 0 keeps the
+	// kernel's default (with its autotuning).
 	SendBufferBytes int
+	// RecvBufferBytes sets SO_RCVBUF before connecting, so that the window
+	// scale in the SYN fits it; 0 keeps the kernel's default.
 	RecvBufferBytes int
 	// MaxResponseBytes caps the size ReceiveFrame accepts and the n Receive
 	// accepts; 0 means MaxRequestBytes. A frame over the cap is refused

@@ -18,9 +18,9 @@ func (c *IO) Receive(n int) ([]byte, error) {
 // when it has one, otherwise the IO's timeout from now) and returns them in
 // a new slice. It never reads past n bytes.
 //
-// EOF before the first byte is kafkaerr.NoConnection; any other failure,
-// including EOF part way, is kafkaerr.CannotRecv with the bytes received so
-// far counted in the error. Either way the IO is closed and no bytes are
+// EOF, a reset or a Close before the first byte is kafkaerr.NoConnection;
+// any other failure, including EOF part way and every timeout, is
+// kafkaerr.CannotRecv with the bytes received so far counted in the error. Either way the IO is closed and no bytes are
 // returned. n <= 0, or n over Config.MaxResponseBytes, is
 // kafkaerr.MismatchArgument and leaves the IO as it was.
 func (c *IO) ReceiveContext(ctx context.Context, n int) ([]byte, error) {
@@ -39,7 +39,7 @@ func (c *IO) ReceiveContext(ctx context.Context, n int) ([]byte, error) {
 }
 
 // ReceiveInto fills p completely, as ReceiveContext does for len(p) bytes,
-// without allocating. A nil or empty p is kafkaerr.MismatchArgument.
+// without allocating (a cancellable ctx adds context.AfterFunc's two). A nil or empty p is kafkaerr.MismatchArgument.
 func (c *IO) ReceiveInto(ctx context.Context, p []byte) error {
 	if len(p) == 0 {
 		return c.dbg.fail(kafkaerr.Argument(string(opReceive), "buffer is nil or empty"))
@@ -72,7 +72,8 @@ func (c *IO) receive(ctx context.Context, what op, p []byte) error {
 // ReceiveFrame reads one Kafka response: an int32 big-endian size, then
 // that many bytes, all under one deadline (ctx's, or the IO's timeout). It
 // returns the body without the size, in dst when cap(dst) is large enough
-// (no allocation) and in a new slice otherwise.
+// (no allocation, for a ctx that cannot be cancelled) and in a new slice
+// otherwise.
 //
 // A size that cannot be a Kafka response (negative, under 4 bytes for the
 // correlation id, or over Config.MaxResponseBytes) is kafkaerr.CannotRecv

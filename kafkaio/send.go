@@ -18,9 +18,11 @@ func (c *IO) Send(msg []byte) (int, error) {
 // call's deadline: ctx's deadline when it has one, otherwise the IO's
 // timeout from now. Cancelling ctx aborts the call.
 //
-// It first checks that the peer has not already closed the connection; a
-// closed or reset peer before any byte is written is kafkaerr.NoConnection,
-// the signal that reconnecting and sending again is safe. Any later failure
+// It first peeks at the connection without waiting: a peer that has
+// already closed or reset it (a broker that reaped an idle connection, say)
+// fails the call before any byte is written, as kafkaerr.NoConnection, the
+// signal that reconnecting and sending again is safe. The peek sees a close
+// only when no unread response is queued ahead of it. Any later failure
 // is kafkaerr.CannotSend with the number of bytes written. Either way the
 // IO is closed. An empty message or one over MaxRequestBytes is
 // kafkaerr.MismatchArgument and leaves the IO as it was.
