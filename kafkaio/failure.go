@@ -103,11 +103,12 @@ func (c *IO) classify(ctx context.Context, what op, t *transfer, waitErr error, 
 	return failCode, syscallName, os.NewSyscallError(syscallName, t.err)
 }
 
-// closedError is the error of a call made after the IO was closed.
-func (c *IO) closedError(what op, done, total int) error {
+// closedError is the error of a call of total bytes made after the IO was
+// closed; nothing of it moved.
+func (c *IO) closedError(what op, total int) error {
 	e := kafkaerr.New(kafkaerr.NoConnection, string(what), c.addr, net.ErrClosed)
 	e.Detail = "attempt to work with a closed socket"
-	e.Done, e.Total = done, total
+	e.Total = total
 	return e
 }
 

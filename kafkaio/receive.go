@@ -29,7 +29,7 @@ func (c *IO) ReceiveContext(ctx context.Context, n int) ([]byte, error) {
 			"length "+strconv.Itoa(n)+" is outside 1.."+strconv.Itoa(c.s.maxResp)))
 	}
 	if c.closed.Load() { // spare the allocation; receive checks again
-		return nil, c.dbg.fail(c.closedError(opReceive, 0, n))
+		return nil, c.dbg.fail(c.closedError(opReceive, n))
 	}
 	p := make([]byte, n)
 	if err := c.receive(ctx, opReceive, p); err != nil {
@@ -57,7 +57,7 @@ func (c *IO) receive(ctx context.Context, what op, p []byte) error {
 	}
 	defer c.rlock.release()
 	if c.closed.Load() {
-		return c.dbg.fail(c.closedError(what, 0, len(p)))
+		return c.dbg.fail(c.closedError(what, len(p)))
 	}
 	t := &c.r
 	t.start(p)
@@ -89,7 +89,7 @@ func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
 	}
 	defer c.rlock.release()
 	if c.closed.Load() {
-		return nil, c.dbg.fail(c.closedError(opReceiveFrame, 0, 4))
+		return nil, c.dbg.fail(c.closedError(opReceiveFrame, 4))
 	}
 	t := &c.r
 	t.start(c.hdr[:])

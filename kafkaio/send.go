@@ -44,7 +44,7 @@ func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
 	}
 	defer c.wlock.release()
 	if c.closed.Load() {
-		return 0, c.dbg.fail(c.closedError(opSend, 0, len(msg)))
+		return 0, c.dbg.fail(c.closedError(opSend, len(msg)))
 	}
 	c.dbg.dump(true, msg)
 
