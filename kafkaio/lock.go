@@ -36,3 +36,21 @@ func (l callLock) acquire(ctx context.Context, deadline time.Time) error {
 
 // release gives the lock to the next call.
 func (l callLock) release() { <-l }
+
+// begin starts a call of total bytes in the direction l guards: it fixes
+// the call's deadline, waits for the call's turn within it, and refuses a
+// closed IO. On success the caller holds l and must release it; on error l
+// is not held.
+func (c *IO) begin(ctx context.Context, what op, l callLock, total int) (call, time.Time, error) {
+	start := time.Now()
+	deadline, budget := callDeadline(ctx, start, c.s.timeout)
+	cl := call{start: start, budget: budget, total: total}
+	if err := l.acquire(ctx, deadline); err != nil {
+		return cl, deadline, c.failQueued(ctx, what, err, cl)
+	}
+	if c.closed.Load() {
+		l.release()
+		return cl, deadline, c.dbg.fail(c.closedError(what, total))
+	}
+	return cl, deadline, nil
+}

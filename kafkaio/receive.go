@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"strconv"
-	"time"
 
 	"github.com/kafkaio/kafkaio/kafkaerr"
 )
@@ -39,7 +38,8 @@ func (c *IO) ReceiveContext(ctx context.Context, n int) ([]byte, error) {
 }
 
 // ReceiveInto fills p completely, as ReceiveContext does for len(p) bytes,
-// without allocating (a cancellable ctx adds context.AfterFunc's two). A nil or empty p is kafkaerr.MismatchArgument.
+// without allocating (a cancellable ctx adds context.AfterFunc's two). A nil
+// or empty p is kafkaerr.MismatchArgument.
 func (c *IO) ReceiveInto(ctx context.Context, p []byte) error {
 	if len(p) == 0 {
 		return c.dbg.fail(kafkaerr.Argument(string(opReceive), "buffer is nil or empty"))
@@ -49,16 +49,11 @@ func (c *IO) ReceiveInto(ctx context.Context, p []byte) error {
 
 // receive fills p under one deadline, holding the receive lock.
 func (c *IO) receive(ctx context.Context, what op, p []byte) error {
-	start := time.Now()
-	deadline, budget := callDeadline(ctx, start, c.s.timeout)
-	cl := call{start: start, budget: budget, total: len(p)}
-	if err := c.rlock.acquire(ctx, deadline); err != nil {
-		return c.failQueued(ctx, what, err, cl)
+	cl, deadline, err := c.begin(ctx, what, c.rlock, len(p))
+	if err != nil {
+		return err
 	}
 	defer c.rlock.release()
-	if c.closed.Load() {
-		return c.dbg.fail(c.closedError(what, len(p)))
-	}
 	t := &c.r
 	t.start(p)
 	waitErr := t.run(ctx, deadline)
@@ -81,16 +76,11 @@ func (c *IO) receive(ctx context.Context, what op, p []byte) error {
 // reply, say: the usual sign of a wrong port. It closes the IO, as every
 // receive failure does; EOF before the first byte is kafkaerr.NoConnection.
 func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
-	start := time.Now()
-	deadline, budget := callDeadline(ctx, start, c.s.timeout)
-	cl := call{start: start, budget: budget, total: 4}
-	if err := c.rlock.acquire(ctx, deadline); err != nil {
-		return nil, c.failQueued(ctx, opReceiveFrame, err, cl)
+	cl, deadline, err := c.begin(ctx, opReceiveFrame, c.rlock, 4)
+	if err != nil {
+		return nil, err
 	}
 	defer c.rlock.release()
-	if c.closed.Load() {
-		return nil, c.dbg.fail(c.closedError(opReceiveFrame, 4))
-	}
 	t := &c.r
 	t.start(c.hdr[:])
 	waitErr := t.arm(ctx, deadline) // once for the size and the body

@@ -3,7 +3,6 @@ package kafkaio
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/kafkaio/kafkaio/kafkaerr"
 )
@@ -29,7 +28,6 @@ func (c *IO) Send(msg []byte) (int, error) {
 //
 // On error, n is the number of bytes the kernel accepted.
 func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
-	start := time.Now()
 	switch {
 	case len(msg) == 0:
 		return 0, c.dbg.fail(kafkaerr.Argument(string(opSend), "message is empty"))
@@ -37,15 +35,11 @@ func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
 		return 0, c.dbg.fail(kafkaerr.Argument(string(opSend),
 			"message of "+strconv.Itoa(len(msg))+" bytes is over MaxRequestBytes ("+strconv.Itoa(MaxRequestBytes)+")"))
 	}
-	deadline, budget := callDeadline(ctx, start, c.s.timeout)
-	cl := call{start: start, budget: budget, total: len(msg)}
-	if err := c.wlock.acquire(ctx, deadline); err != nil {
-		return 0, c.failQueued(ctx, opSend, err, cl)
+	cl, deadline, err := c.begin(ctx, opSend, c.wlock, len(msg))
+	if err != nil {
+		return 0, err
 	}
 	defer c.wlock.release()
-	if c.closed.Load() {
-		return 0, c.dbg.fail(c.closedError(opSend, len(msg)))
-	}
 	c.dbg.dump(true, msg)
 
 	t := &c.w
