@@ -2,8 +2,11 @@ package kafkaio
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"time"
 
@@ -21,9 +24,14 @@ func New(cfg Config) (*IO, error) {
 //
 // Every failure to connect is a kafkaerr.CannotBind whose cause is the first
 // attempt's error (errors.Is(err, syscall.ECONNREFUSED) works), with the
-// other attempts in its Others; a literal address of the wrong family is
-// kafkaerr.IncompatibleHostIPVersion; an invalid Config is
-// kafkaerr.MismatchArgument.
+// other attempts in its Others. When New's budget runs out or ctx is
+// cancelled after an earlier attempt has failed, the cause is instead the
+// attempt that this cut short, so that whatever ended New is in the chain
+// (os.ErrDeadlineExceeded and context.DeadlineExceeded, or
+// context.Canceled), and the Detail names that attempt ("New's 1.5s budget
+// ran out during attempt 2 of 2 (127.0.0.1:9092)"). A literal address of
+// the wrong family is kafkaerr.IncompatibleHostIPVersion; an invalid Config
+// is kafkaerr.MismatchArgument.
 func NewContext(ctx context.Context, cfg Config) (*IO, error) {
 	s, err := cfg.check()
 	if err != nil {
@@ -57,11 +65,13 @@ func newError(code kafkaerr.Code, s *settings, phase string, cause error, start 
 		return ke // already typed: an incompatible literal, say
 	}
 	var others []error
-	if m, ok := cause.(*multiError); ok {
-		cause, others = m.errs[0], m.errs[1:]
+	var detail string
+	if f, ok := cause.(*dialFailure); ok {
+		cause, others, detail = f.explain(budget)
 	}
 	e := kafkaerr.New(code, "new", net.JoinHostPort(s.host, strconv.Itoa(s.port)), cause)
 	e.Phase = phase
+	e.Detail = detail
 	e.Others = others
 	e.Budget = budget
 	e.Elapsed = time.Since(start)
@@ -72,12 +82,9 @@ func newError(code kafkaerr.Code, s *settings, phase string, cause error, start 
 // remaining time divided by the addresses left, so that one black-holed
 // address cannot use up the budget of the ones after it.
 func dialAll(ctx context.Context, addrs []netip.AddrPort, deadline time.Time, s *settings, dbg debugger) (*conn, netip.AddrPort, error) {
-	var errs []error
+	f := &dialFailure{addrs: addrs}
 	for i, ap := range addrs {
-		if ctx.Err() != nil {
-			if len(errs) == 0 { // the budget ended before any attempt
-				errs = append(errs, dialError(ap, ctx.Err()))
-			}
+		if f.ended = endedBy(ctx, deadline); f.ended != nil {
 			break
 		}
 		attemptStart := time.Now()
@@ -87,13 +94,83 @@ func dialAll(ctx context.Context, addrs []netip.AddrPort, deadline time.Time, s 
 		if err == nil {
 			return c, ap, nil
 		}
-		errs = append(errs, err)
+		f.errs = append(f.errs, err)
 	}
-	return nil, netip.AddrPort{}, &multiError{errs: errs}
+	if f.ended == nil {
+		f.ended = endedBy(ctx, deadline)
+	}
+	return nil, netip.AddrPort{}, f
 }
 
-// multiError carries every connect attempt's error from dialAll to newError.
-type multiError struct{ errs []error }
+// endedBy returns what has ended New, if anything: its context's error
+// (cancelled, or its deadline seen by the context's timer), or
+// os.ErrDeadlineExceeded once the deadline has passed and the timer has not
+// fired yet.
+func endedBy(ctx context.Context, deadline time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !time.Now().Before(deadline) {
+		return os.ErrDeadlineExceeded
+	}
+	return nil
+}
 
-func (m *multiError) Error() string { return m.errs[0].Error() }
-func (m *multiError) Unwrap() error { return m.errs[0] }
+// dialFailure carries every connect attempt's error from dialAll to
+// newError, with what ended New when its budget ran out or its context was
+// cancelled.
+type dialFailure struct {
+	addrs []netip.AddrPort // every address, in the order tried
+	errs  []error          // one per attempt made, in order
+	ended error            // set when New's budget or context ended the loop
+}
+
+func (f *dialFailure) Error() string { c, _, _ := f.explain(0); return c.Error() }
+func (f *dialFailure) Unwrap() error { c, _, _ := f.explain(0); return c }
+
+// explain picks New's cause, the other attempts, and a detail naming the
+// attempt that New's end cut short. The cause is the first attempt's error,
+// except when New's budget ran out or its context was cancelled after the
+// first attempt had failed: then it is the attempt that the end cut short
+// (or the attempt it kept from starting), so that errors.Is finds the
+// deadline or the cancellation, and the detail says which one that was.
+func (f *dialFailure) explain(budget time.Duration) (cause error, others []error, detail string) {
+	n, tried := len(f.addrs), len(f.errs)
+	if f.ended == nil || n == 1 {
+		if tried == 0 { // ended before the only attempt
+			return dialError(f.addrs[0], f.ended), nil, ""
+		}
+		return f.errs[0], f.errs[1:], ""
+	}
+	what := "New's " + budget.String() + " budget ran out"
+	if errors.Is(f.ended, context.Canceled) {
+		what = "New's context was cancelled"
+	}
+	last := tried - 1
+	if tried > 0 && endedAttempt(f.errs[last], f.ended) {
+		// The end came during the last attempt made.
+		cause = f.errs[last]
+		others = append(append(others, f.errs[:last]...), f.errs[last+1:]...)
+		detail = fmt.Sprintf("%s during attempt %d of %d (%v)", what, tried, n, f.addrs[last])
+	} else {
+		// The last attempt failed on its own; the end came before the next.
+		cause = dialError(f.addrs[tried], f.ended)
+		others = f.errs
+		detail = fmt.Sprintf("%s before attempt %d of %d (%v)", what, tried+1, n, f.addrs[tried])
+	}
+	if untried := n - tried - 1; untried > 0 {
+		detail += fmt.Sprintf("; %d more not tried", untried)
+	}
+	return cause, others, detail
+}
+
+// endedAttempt reports whether an attempt's error is New's own end, the
+// cancellation or the deadline that ended reports, rather than a failure of
+// the attempt itself (its share of the budget running out, say, which is
+// not New's end).
+func endedAttempt(err, ended error) bool {
+	if errors.Is(ended, context.Canceled) {
+		return errors.Is(err, context.Canceled)
+	}
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)
+}

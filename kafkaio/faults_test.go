@@ -51,6 +51,11 @@ const (
 
 var faultLoopback4 = netip.MustParseAddr("127.0.0.1")
 
+// faultRefusing4 is a loopback address nothing listens on: the peers of
+// these tests bind 127.0.0.1 only, so a connect to 127.0.0.2 is refused at
+// once whatever the port.
+var faultRefusing4 = netip.MustParseAddr("127.0.0.2")
+
 func TestFaultsConnect(t *testing.T) {
 	dnsTimeout := []error{context.DeadlineExceeded, os.ErrDeadlineExceeded}
 	rows := []faultConnectRow{{
@@ -76,6 +81,35 @@ func TestFaultsConnect(t *testing.T) {
 		want: faultWant{code: kafkaerr.CannotBind, causes: dnsTimeout, phase: "connect",
 			took: faultAt(faultTimeout), state: faultNoIO},
 	}, {
+		// A refused first address and a black-holed second: the deadline
+		// ends New during attempt 2, and the error must say so and match
+		// the deadline sentinels, not carry only attempt 1's refusal.
+		name: "refused address then a full backlog: New's deadline ends attempt 2",
+		target: func(t *testing.T) (kafkaio.Config, string) {
+			host, port := testpeer.FullBacklog(t, "tcp4")
+			r := faultResolver(t, dnsstub.Config{Hosts: map[string][]netip.Addr{
+				faultBrokerName: {faultRefusing4, netip.MustParseAddr(host)},
+			}}, true)
+			return kafkaio.Config{Host: faultBrokerName, Port: port, Resolver: r, Timeout: faultTimeout}, ""
+		},
+		want: faultWant{code: kafkaerr.CannotBind, causes: dnsTimeout, phase: "connect",
+			detail: []string{"budget ran out during attempt 2 of 2", "connection refused"},
+			took:   faultAt(faultTimeout), state: faultNoIO},
+	}, {
+		name:        "refused address then a full backlog: cancelled during attempt 2",
+		cancelAfter: 100 * time.Millisecond,
+		target: func(t *testing.T) (kafkaio.Config, string) {
+			host, port := testpeer.FullBacklog(t, "tcp4")
+			r := faultResolver(t, dnsstub.Config{Hosts: map[string][]netip.Addr{
+				faultBrokerName: {faultRefusing4, netip.MustParseAddr(host)},
+			}}, true)
+			return kafkaio.Config{Host: faultBrokerName, Port: port, Resolver: r, Timeout: faultPatience}, ""
+		},
+		want: faultWant{code: kafkaerr.CannotBind, causes: []error{context.Canceled}, phase: "connect",
+			notCause: []error{context.DeadlineExceeded},
+			detail:   []string{"context was cancelled during attempt 2 of 2", "connection refused"},
+			took:     faultAt(100 * time.Millisecond), state: faultNoIO},
+	}, {
 		name: "unresolvable name (NXDOMAIN)",
 		target: func(t *testing.T) (kafkaio.Config, string) {
 			r := faultResolver(t, dnsstub.Config{}, true)
@@ -90,7 +124,7 @@ func TestFaultsConnect(t *testing.T) {
 			return kafkaio.Config{Host: faultV4OnlyName, Port: 9092, IPVersion: kafkaio.IPv6, Resolver: r, Timeout: faultPatience}, ""
 		},
 		want: faultWant{code: kafkaerr.CannotBind, as: faultDNSError(false), phase: "resolve",
-			detail: []string{faultV4OnlyName}, took: faultQuick(), state: faultNoIO},
+			detail: []string{faultV4OnlyName + " resolves to 127.0.0.1 only", "IPVersion IPv6"}, took: faultQuick(), state: faultNoIO},
 	}, {
 		name: "DNS server on loopback that never answers: New ends at its timeout",
 		target: func(t *testing.T) (kafkaio.Config, string) {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/kafkaio/kafkaio/kafkaerr"
 )
@@ -29,6 +30,13 @@ func resolve(ctx context.Context, s *settings) ([]netip.AddrPort, error) {
 	}
 	ips, err := s.resolver.LookupNetIP(ctx, s.ipVersion.network(), s.host)
 	if err != nil {
+		if s.ipVersion != IPAny && ctx.Err() == nil && notFound(err) {
+			// Say which addresses the name does have: "no such host"
+			// for a name that exists in the other family misleads.
+			if all, err2 := s.resolver.LookupNetIP(ctx, "ip", s.host); err2 == nil && len(all) > 0 {
+				return nil, errNoAddress{host: s.host, version: s.ipVersion, found: all, err: err}
+			}
+		}
 		return nil, withContextCause(ctx, err)
 	}
 	addrs := make([]netip.AddrPort, 0, len(ips))
@@ -39,9 +47,17 @@ func resolve(ctx context.Context, s *settings) ([]netip.AddrPort, error) {
 		}
 	}
 	if len(addrs) == 0 {
-		return nil, errNoAddress{host: s.host, version: s.ipVersion}
+		return nil, errNoAddress{host: s.host, version: s.ipVersion, found: ips}
 	}
 	return addrs, nil
+}
+
+// notFound reports whether a lookup failed because the name has no address
+// of the family asked for (or none at all), as opposed to a DNS failure.
+func notFound(err error) bool {
+	var dnsErr *net.DNSError
+	var addrErr *net.AddrError
+	return errors.As(err, &dnsErr) && dnsErr.IsNotFound || errors.As(err, &addrErr)
 }
 
 // fitsVersion reports whether ip belongs to the family v asks for.
@@ -56,15 +72,25 @@ func fitsVersion(ip netip.Addr, v IPVersion) bool {
 }
 
 // errNoAddress is the cause when a name resolves, but to no address of the
-// requested family.
+// requested family. It names what the name did resolve to, and keeps the
+// resolver's own error (if it gave one) in the chain.
 type errNoAddress struct {
 	host    string
 	version IPVersion
+	found   []netip.Addr // every address the name has, of any family
+	err     error        // the failed lookup of the requested family, if any
 }
 
 func (e errNoAddress) Error() string {
-	return "no " + e.version.String() + " address for " + e.host
+	list := make([]string, len(e.found))
+	for i, ip := range e.found {
+		list[i] = ip.Unmap().String()
+	}
+	return e.host + " resolves to " + strings.Join(list, ", ") + " only: no " + e.version.String() +
+		" address, which Config.IPVersion " + e.version.String() + " asks for"
 }
+
+func (e errNoAddress) Unwrap() error { return e.err }
 
 // withContextCause keeps the resolver's error (it names the host and the
 // server) and makes sure the context's error is in the chain too, so that
