@@ -31,8 +31,11 @@ func New(cfg Config) (*IO, error) {
 // context.Canceled), and the Detail names that attempt ("New's 1.5s budget
 // ran out during attempt 2 of 2 (127.0.0.1:9092)"). A literal address of
 // the wrong family is kafkaerr.IncompatibleHostIPVersion; an invalid Config
-// is kafkaerr.MismatchArgument.
+// or a nil ctx is kafkaerr.MismatchArgument.
 func NewContext(ctx context.Context, cfg Config) (*IO, error) {
+	if ctx == nil {
+		return nil, errNilContext(opNew)
+	}
 	s, err := cfg.check()
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package kafkaio
 import (
 	"context"
 	"time"
+
+	"github.com/kafkaio/kafkaio/kafkaerr"
 )
 
 // aLongTimeAgo is a deadline in the past: setting it wakes every waiter on
@@ -37,4 +39,11 @@ func onCancel(ctx context.Context, interrupt func()) (stop func()) {
 			<-ran
 		}
 	}
+}
+
+// errNilContext is the error of operation what called with a nil context:
+// an invalid argument, checked before anything else, instead of the nil
+// dereference the deadline code would otherwise hit.
+func errNilContext(what op) error {
+	return kafkaerr.Argument(string(what), "context is nil")
 }

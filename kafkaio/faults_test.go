@@ -742,11 +742,16 @@ func TestFaultsArguments(t *testing.T) {
 			{"negative RecvBufferBytes", kafkaio.Config{Host: "127.0.0.1", RecvBufferBytes: -1}, "RecvBufferBytes -1"},
 			{"negative MaxResponseBytes", kafkaio.Config{Host: "127.0.0.1", MaxResponseBytes: -1}, "MaxResponseBytes -1"},
 			{"MaxResponseBytes over int32", kafkaio.Config{Host: "127.0.0.1", MaxResponseBytes: math.MaxInt32 + 1}, "MaxResponseBytes 2147483648"},
+			{"nil context", kafkaio.Config{Host: "127.0.0.1"}, "context is nil"},
 		} {
 			t.Run(row.name, func(t *testing.T) {
 				t.Cleanup(leakcheck.Verify(t))
+				ctx := context.Background()
+				if row.detail == "context is nil" {
+					ctx = nilContext
+				}
 				began := time.Now()
-				c, err := kafkaio.New(row.cfg)
+				c, err := kafkaio.NewContext(ctx, row.cfg)
 				want := faultWant{code: kafkaerr.MismatchArgument, as: faultNoCause, detail: []string{row.detail},
 					took: faultQuick(), state: faultNoIO}
 				faultCheckErr(t, err, time.Since(began), want)
@@ -781,6 +786,22 @@ func TestFaultsArguments(t *testing.T) {
 			{"ReceiveInto an empty buffer", func(c *kafkaio.IO) error {
 				return c.ReceiveInto(context.Background(), make([]byte, 0, 16))
 			}, "buffer is nil or empty"},
+			// A nil context used to panic in the deadline code.
+			{"SendContext with a nil context", func(c *kafkaio.IO) error {
+				_, err := c.SendContext(nilContext, []byte("x"))
+				return err
+			}, "context is nil"},
+			{"ReceiveContext with a nil context", func(c *kafkaio.IO) error {
+				_, err := c.ReceiveContext(nilContext, 4)
+				return err
+			}, "context is nil"},
+			{"ReceiveInto with a nil context", func(c *kafkaio.IO) error {
+				return c.ReceiveInto(nilContext, make([]byte, 4))
+			}, "context is nil"},
+			{"ReceiveFrame with a nil context", func(c *kafkaio.IO) error {
+				_, err := c.ReceiveFrame(nilContext, nil)
+				return err
+			}, "context is nil"},
 		} {
 			t.Run(row.name, func(t *testing.T) {
 				t.Cleanup(leakcheck.Verify(t))
@@ -797,6 +818,10 @@ func TestFaultsArguments(t *testing.T) {
 		}
 	})
 }
+
+// nilContext is a nil context.Context, which the ...Context calls must
+// refuse as an argument rather than dereference.
+var nilContext context.Context
 
 // faultRoundTrip proves an IO still works: the echo peer returns what was sent.
 func faultRoundTrip(t *testing.T, c *kafkaio.IO) {

@@ -20,9 +20,12 @@ func (c *IO) Receive(n int) ([]byte, error) {
 // EOF, a reset or a Close before the first byte is kafkaerr.NoConnection;
 // any other failure, including EOF part way and every timeout, is
 // kafkaerr.CannotRecv with the bytes received so far counted in the error. Either way the IO is closed and no bytes are
-// returned. n <= 0, or n over Config.MaxResponseBytes, is
+// returned. n <= 0, n over Config.MaxResponseBytes, or a nil ctx is
 // kafkaerr.MismatchArgument and leaves the IO as it was.
 func (c *IO) ReceiveContext(ctx context.Context, n int) ([]byte, error) {
+	if ctx == nil {
+		return nil, c.dbg.fail(errNilContext(opReceive))
+	}
 	if n <= 0 || n > c.s.maxResp {
 		return nil, c.dbg.fail(kafkaerr.Argument(string(opReceive),
 			"length "+strconv.Itoa(n)+" is outside 1.."+strconv.Itoa(c.s.maxResp)))
@@ -39,8 +42,11 @@ func (c *IO) ReceiveContext(ctx context.Context, n int) ([]byte, error) {
 
 // ReceiveInto fills p completely, as ReceiveContext does for len(p) bytes,
 // without allocating (a cancellable ctx adds context.AfterFunc's two). A nil
-// or empty p is kafkaerr.MismatchArgument.
+// or empty p, or a nil ctx, is kafkaerr.MismatchArgument.
 func (c *IO) ReceiveInto(ctx context.Context, p []byte) error {
+	if ctx == nil {
+		return c.dbg.fail(errNilContext(opReceive))
+	}
 	if len(p) == 0 {
 		return c.dbg.fail(kafkaerr.Argument(string(opReceive), "buffer is nil or empty"))
 	}
@@ -75,7 +81,11 @@ func (c *IO) receive(ctx context.Context, what op, p []byte) error {
 // whose message says what the four bytes look like, a TLS record or an HTTP
 // reply, say: the usual sign of a wrong port. It closes the IO, as every
 // receive failure does; EOF before the first byte is kafkaerr.NoConnection.
+// A nil ctx is kafkaerr.MismatchArgument and leaves the IO as it was.
 func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
+	if ctx == nil {
+		return nil, c.dbg.fail(errNilContext(opReceiveFrame))
+	}
 	cl, deadline, err := c.begin(ctx, opReceiveFrame, c.rlock, 4)
 	if err != nil {
 		return nil, err

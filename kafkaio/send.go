@@ -24,11 +24,13 @@ func (c *IO) Send(msg []byte) (int, error) {
 // only when no unread response is queued ahead of it. Any later failure
 // is kafkaerr.CannotSend with the number of bytes written. Either way the
 // IO is closed. An empty message or one over MaxRequestBytes is
-// kafkaerr.MismatchArgument and leaves the IO as it was.
+// kafkaerr.MismatchArgument and leaves the IO as it was, as does a nil ctx.
 //
 // On error, n is the number of bytes the kernel accepted.
 func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
 	switch {
+	case ctx == nil:
+		return 0, c.dbg.fail(errNilContext(opSend))
 	case len(msg) == 0:
 		return 0, c.dbg.fail(kafkaerr.Argument(string(opSend), "message is empty"))
 	case len(msg) > MaxRequestBytes:

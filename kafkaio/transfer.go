@@ -16,6 +16,7 @@ const (
 	opSend         op = "send"
 	opReceive      op = "receive"
 	opReceiveFrame op = "receive frame"
+	opNew          op = "new"
 )
 
 // errNoProgress is the cause when MaxRetries consecutive attempts moved no
