@@ -4,7 +4,21 @@
 // package (-1000 to -1019), so that code written against that table keeps its
 // meaning. A Code is itself an error and serves as a sentinel:
 //
-//	if errors.Is(err, kafkaerr.NoConnection) { /* reconnect and retry */ }
+//	if errors.Is(err, kafkaerr.CannotBind) { /* try another broker */ }
+//
+// NoConnection means the connection was gone before any byte of the call
+// moved. What that means for the request depends on the call, and the
+// error's Op says which it was: after a "send", nothing of the request was
+// written, so sending it again on a new connection is safe; after a
+// "receive" or "receive frame", no byte of the response arrived, but its
+// request had been written by an earlier Send and may have been carried out
+// by the broker (a Produce, say), so only an idempotent request may be sent
+// again:
+//
+//	var e *kafkaerr.Error
+//	if errors.As(err, &e) && e.Code == kafkaerr.NoConnection && e.Op == "send" {
+//		// reconnect and send the same request again
+//	}
 //
 // The detailed value is an *Error, which names the operation, the peer, the
 // phase that failed and the bytes done, and keeps the underlying cause in the
@@ -41,7 +55,7 @@ const (
 	Compression                Code = -1015 // compressing or decompressing failed
 	ResponseMessageNotReceived Code = -1016 // no response message arrived
 	IncompatibleHostIPVersion  Code = -1017 // the host does not fit the requested IP version
-	NoConnection               Code = -1018 // there is no connection (closed, or EOF before any byte)
+	NoConnection               Code = -1018 // the connection was gone before any byte of the call moved; see the package doc for what Op says
 	GroupCoordinatorNotFound   Code = -1019 // no group coordinator was found
 )
 

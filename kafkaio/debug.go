@@ -106,10 +106,10 @@ func (d debugger) eof(done int) {
 	}
 }
 
-// closed reports that the IO was closed.
-func (d debugger) closed() {
+// closed reports that the IO was closed, and why.
+func (d debugger) closed(why string) {
 	if d.on(1) {
-		kafkadebug.Event(d.log, "closed", nil)
+		kafkadebug.Event(d.log, "closed", logrus.Fields{"why": why})
 	}
 }
 

@@ -34,14 +34,43 @@ func (c *IO) fail(ctx context.Context, what op, t *transfer, waitErr error, cl c
 	e := kafkaerr.New(code, string(what), c.addr, cause)
 	e.Phase = phase
 	e.Detail = cl.detail
+	if code == kafkaerr.NoConnection {
+		e.Detail = noConnectionDetail(what, c.closeReason())
+	}
 	e.Done = cl.prior + t.done
 	e.Total = cl.total
 	e.Budget = cl.budget
 	e.Retries = t.retries
 	e.Interrupts = t.interrupts
 	e.Elapsed = time.Since(cl.start)
-	c.Close()
+	c.close(failureReason(e))
 	return c.dbg.fail(e)
+}
+
+// noConnectionDetail says what a NoConnection of operation what means for
+// the request, which differs by direction: a Send that moved nothing wrote
+// nothing, while a Receive's request was written by an earlier Send and may
+// have been carried out. closed is why the IO had closed, when it had.
+func noConnectionDetail(what op, closed string) string {
+	d := "no byte of the response arrived; its request was already sent and may have been carried out: " +
+		"resend it on a new connection only if it is idempotent"
+	if what == opSend {
+		d = "nothing of the request was written: sending it again on a new connection is safe"
+	}
+	if closed != "" {
+		d = "the IO had closed (" + closed + "); " + d
+	}
+	return d
+}
+
+// failureReason is the short account of a failure that a closed IO gives
+// later calls: the operation, its phase and the cause.
+func failureReason(e *kafkaerr.Error) string {
+	why := e.Detail
+	if e.Err != nil {
+		why = e.Err.Error()
+	}
+	return fmt.Sprintf("%s failed (%s): %s", e.Op, e.Phase, why)
 }
 
 // failQueued reports a call that timed out or was cancelled while queued
@@ -104,10 +133,10 @@ func (c *IO) classify(ctx context.Context, what op, t *transfer, waitErr error, 
 }
 
 // closedError is the error of a call of total bytes made after the IO was
-// closed; nothing of it moved.
+// closed; nothing of it moved. It says why the IO closed.
 func (c *IO) closedError(what op, total int) error {
 	e := kafkaerr.New(kafkaerr.NoConnection, string(what), c.addr, net.ErrClosed)
-	e.Detail = "attempt to work with a closed socket"
+	e.Detail = "attempt to work with a closed socket: " + c.closeReason() + "; " + noConnectionDetail(what, "")
 	e.Total = total
 	return e
 }

@@ -236,7 +236,7 @@ func TestFaultsConnect(t *testing.T) {
 				t.Cleanup(func() { c.Close() })
 			}
 			faultCheckErr(t, err, took, row.want)
-			faultCheckState(t, c, row.want.state)
+			faultCheckState(t, c, row.want.state, nil)
 			if c != nil && wantAddr != "" && c.Addr() != wantAddr {
 				t.Errorf("Addr() = %q, want %q", c.Addr(), wantAddr)
 			}
@@ -367,7 +367,7 @@ func faultRunIORows(t *testing.T, rows []faultIORow) {
 			took := time.Since(began)
 			faultLogErr(t, err)
 			faultCheckErr(t, err, took, row.want)
-			faultCheckState(t, c, row.want.state)
+			faultCheckState(t, c, row.want.state, err)
 			if row.after != nil {
 				row.after(t, p)
 			}
@@ -480,7 +480,7 @@ func TestFaultsSend(t *testing.T) {
 		script: []testpeer.Step{testpeer.Close()},
 		ready:  faultAwaitPeerGone,
 		call:   faultSend(small),
-		want: faultWant{code: kafkaerr.NoConnection, causes: []error{io.EOF}, phase: "peer check", progress: faultNone(faultKiB),
+		want: faultWant{code: kafkaerr.NoConnection, detail: faultUnsent, causes: []error{io.EOF}, phase: "peer check", progress: faultNone(faultKiB),
 			took: faultQuick(), state: faultClosed},
 	}, {
 		name:   "peer reset mid-send",
@@ -509,7 +509,7 @@ func TestFaultsSend(t *testing.T) {
 		name:  "send after Close",
 		ready: faultCloseFirst,
 		call:  faultSend(small),
-		want: faultWant{code: kafkaerr.NoConnection, causes: []error{net.ErrClosed}, progress: faultNone(faultKiB),
+		want: faultWant{code: kafkaerr.NoConnection, detail: faultUnsent, causes: []error{net.ErrClosed}, progress: faultNone(faultKiB),
 			took: faultQuick(), state: faultClosed},
 	}, {
 		// Part of the request is out: sending it again is not known to be
@@ -531,7 +531,7 @@ func TestFaultsSend(t *testing.T) {
 			faultAwaitPeerGone(t, c, p)
 		},
 		call: faultSend(small),
-		want: faultWant{code: kafkaerr.NoConnection, causes: []error{syscall.ECONNRESET}, phase: "peer check",
+		want: faultWant{code: kafkaerr.NoConnection, detail: faultUnsent, causes: []error{syscall.ECONNRESET}, phase: "peer check",
 			progress: faultNone(faultKiB), took: faultQuick(), state: faultClosed},
 	}, {
 		name:   "context cancelled during a stalled send",
@@ -590,20 +590,20 @@ func TestFaultsReceive(t *testing.T) {
 		name:   "FIN first",
 		script: []testpeer.Step{testpeer.FIN()},
 		call:   faultReceive(4),
-		want: faultWant{code: kafkaerr.NoConnection, causes: []error{io.EOF},
+		want: faultWant{code: kafkaerr.NoConnection, detail: faultMaybeDone, causes: []error{io.EOF},
 			progress: faultNone(4), took: faultQuick(), state: faultClosed},
 	}, {
 		name:   "FIN first, reading a frame",
 		script: []testpeer.Step{testpeer.FIN()},
 		call:   faultReceiveFrame(nil),
-		want: faultWant{code: kafkaerr.NoConnection, causes: []error{io.EOF},
+		want: faultWant{code: kafkaerr.NoConnection, detail: faultMaybeDone, causes: []error{io.EOF},
 			progress: faultNone(4), took: faultQuick(), state: faultClosed},
 	}, {
 		name:   "reset before any byte",
 		script: []testpeer.Step{testpeer.Read(4), testpeer.Reset()},
 		ready:  faultSendFirst,
 		call:   faultReceive(4),
-		want: faultWant{code: kafkaerr.NoConnection, causes: []error{syscall.ECONNRESET},
+		want: faultWant{code: kafkaerr.NoConnection, detail: faultMaybeDone, causes: []error{syscall.ECONNRESET},
 			progress: faultNone(4), took: faultQuick(), state: faultClosed},
 	}, {
 		name: "reset mid-receive",
@@ -648,13 +648,13 @@ func TestFaultsReceive(t *testing.T) {
 		name:   "Close from another goroutine",
 		script: []testpeer.Step{testpeer.Stall()},
 		call:   faultCloseAfter(100*time.Millisecond, faultReceive(4)),
-		want: faultWant{code: kafkaerr.NoConnection, causes: []error{net.ErrClosed},
+		want: faultWant{code: kafkaerr.NoConnection, detail: faultMaybeDone, causes: []error{net.ErrClosed},
 			notCause: []error{context.DeadlineExceeded}, took: faultAt(100 * time.Millisecond), state: faultClosed},
 	}, {
 		name:   "Close from another goroutine, reading a frame",
 		script: []testpeer.Step{testpeer.Stall()},
 		call:   faultCloseAfter(100*time.Millisecond, faultReceiveFrame(nil)),
-		want: faultWant{code: kafkaerr.NoConnection, causes: []error{net.ErrClosed},
+		want: faultWant{code: kafkaerr.NoConnection, detail: faultMaybeDone, causes: []error{net.ErrClosed},
 			progress: faultNone(4), took: faultAt(100 * time.Millisecond), state: faultClosed},
 	}, {
 		// Part of the response was read and is lost with the connection:
@@ -755,7 +755,7 @@ func TestFaultsArguments(t *testing.T) {
 				want := faultWant{code: kafkaerr.MismatchArgument, as: faultNoCause, detail: []string{row.detail},
 					took: faultQuick(), state: faultNoIO}
 				faultCheckErr(t, err, time.Since(began), want)
-				faultCheckState(t, c, faultNoIO)
+				faultCheckState(t, c, faultNoIO, nil)
 			})
 		}
 	})
@@ -812,12 +812,19 @@ func TestFaultsArguments(t *testing.T) {
 				want := faultWant{code: kafkaerr.MismatchArgument, as: faultNoCause, detail: []string{row.detail},
 					took: faultQuick(), state: faultOpen}
 				faultCheckErr(t, err, time.Since(began), want)
-				faultCheckState(t, c, faultOpen)
+				faultCheckState(t, c, faultOpen, nil)
 				faultRoundTrip(t, c)
 			})
 		}
 	})
 }
+
+// What NoConnection's message must say: a Send that moved nothing wrote
+// nothing, while a Receive's request was already sent.
+var (
+	faultUnsent    = []string{"nothing of the request was written: sending it again on a new connection is safe"}
+	faultMaybeDone = []string{"its request was already sent and may have been carried out"}
+)
 
 // nilContext is a nil context.Context, which the ...Context calls must
 // refuse as an argument rather than dereference.

@@ -125,6 +125,6 @@ func FuzzReceiveFrame(f *testing.F) {
 				t.Errorf("the error does not quote the size %d: %v", want.size, err)
 			}
 		}
-		faultCheckState(t, c, want.end.state)
+		faultCheckState(t, c, want.end.state, err)
 	})
 }

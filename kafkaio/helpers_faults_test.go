@@ -172,7 +172,7 @@ func faultLogErr(t *testing.T, err error) {
 // faultCheckState holds the IO to the state a row expects after its call.
 // A closed IO must refuse Send and Receive at once with NoConnection and
 // net.ErrClosed; an open one must say it is alive.
-func faultCheckState(t *testing.T, c *kafkaio.IO, want faultState) {
+func faultCheckState(t *testing.T, c *kafkaio.IO, want faultState, closedBy error) {
 	t.Helper()
 	switch want {
 	case faultNoIO:
@@ -190,7 +190,8 @@ func faultCheckState(t *testing.T, c *kafkaio.IO, want faultState) {
 		if c.IsAlive() {
 			t.Error("IsAlive() = true, want the IO closed")
 		}
-		closedWant := faultWant{code: kafkaerr.NoConnection, causes: []error{net.ErrClosed}, took: faultQuick()}
+		closedWant := faultWant{code: kafkaerr.NoConnection, causes: []error{net.ErrClosed}, took: faultQuick(),
+			detail: []string{"attempt to work with a closed socket: " + faultWhyClosed(closedBy)}}
 		began := time.Now()
 		_, err := c.Send([]byte{0, 0, 0, 0})
 		faultCheckErr(t, err, time.Since(began), closedWant)
@@ -198,6 +199,20 @@ func faultCheckState(t *testing.T, c *kafkaio.IO, want faultState) {
 		_, err = c.Receive(4)
 		faultCheckErr(t, err, time.Since(began), closedWant)
 	}
+}
+
+// faultWhyClosed is how a closed IO must explain itself after err closed it:
+// a Close (the rows that close the IO have net.ErrClosed in their error) or
+// the failed call, by its operation and phase.
+func faultWhyClosed(err error) string {
+	var e *kafkaerr.Error
+	switch {
+	case errors.Is(err, net.ErrClosed):
+		return "Close was called"
+	case errors.As(err, &e):
+		return fmt.Sprintf("%s failed (%s)", e.Op, e.Phase)
+	}
+	return ""
 }
 
 // faultIsAny reports whether any of targets is in err's chain.

@@ -30,6 +30,7 @@ type IO struct {
 	closed atomic.Bool
 	once   sync.Once
 	cerr   error
+	why    string // why the IO closed: the failure that closed it, or Close; set once, before closed
 
 	wlock callLock // serialises senders; guards w
 	w     transfer
@@ -72,13 +73,29 @@ func (c *IO) Timeout() time.Duration { return c.s.timeout }
 // which then fail with net.ErrClosed in the chain: kafkaerr.NoConnection if
 // nothing of that call had moved yet, CannotSend or CannotRecv if some of it
 // had. Close is idempotent: later calls return the first call's result.
-func (c *IO) Close() error {
+// Every call made after the IO closed, by Close or by a failure, is
+// kafkaerr.NoConnection with net.ErrClosed in the chain, and its message
+// says why the IO closed ("Close was called", or the failure that closed it:
+// "receive failed (wait readable): i/o timeout").
+func (c *IO) Close() error { return c.close("Close was called") }
+
+// close closes the IO once, recording why for the errors of later calls.
+func (c *IO) close(why string) error {
 	c.once.Do(func() {
+		c.why = why
 		c.closed.Store(true)
 		c.cerr = c.sock.f.Close()
-		c.dbg.closed()
+		c.dbg.closed(why)
 	})
 	return c.cerr
+}
+
+// closeReason says why the IO closed, or "" while it is open.
+func (c *IO) closeReason() string {
+	if !c.closed.Load() {
+		return ""
+	}
+	return c.why
 }
 
 // IsAlive reports whether the connection is open, has no pending error,

@@ -17,8 +17,11 @@ func (c *IO) Receive(n int) ([]byte, error) {
 // when it has one, otherwise the IO's timeout from now) and returns them in
 // a new slice. It never reads past n bytes.
 //
-// EOF, a reset or a Close before the first byte is kafkaerr.NoConnection;
-// any other failure, including EOF part way and every timeout, is
+// EOF, a reset or a Close before the first byte is kafkaerr.NoConnection
+// with Op "receive": no byte of the response arrived, but the request it
+// answers was written by an earlier Send and may have been carried out, so
+// only an idempotent request may be sent again on a new connection. Any
+// other failure, including EOF part way and every timeout, is
 // kafkaerr.CannotRecv with the bytes received so far counted in the error. Either way the IO is closed and no bytes are
 // returned. n <= 0, n over Config.MaxResponseBytes, or a nil ctx is
 // kafkaerr.MismatchArgument and leaves the IO as it was.

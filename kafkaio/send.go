@@ -19,8 +19,9 @@ func (c *IO) Send(msg []byte) (int, error) {
 //
 // It first peeks at the connection without waiting: a peer that has
 // already closed or reset it (a broker that reaped an idle connection, say)
-// fails the call before any byte is written, as kafkaerr.NoConnection, the
-// signal that reconnecting and sending again is safe. The peek sees a close
+// fails the call before any byte is written, as kafkaerr.NoConnection with
+// Op "send": nothing of the request was written, so reconnecting and
+// sending it again is safe. The peek sees a close
 // only when no unread response is queued ahead of it. Any later failure
 // is kafkaerr.CannotSend with the number of bytes written. Either way the
 // IO is closed. An empty message or one over MaxRequestBytes is
