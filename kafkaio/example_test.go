@@ -2,49 +2,34 @@ package kafkaio_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"time"
 
+	"github.com/kafkaio/kafkaio/internal/embedded"
 	"github.com/kafkaio/kafkaio/kafkaerr"
 	"github.com/kafkaio/kafkaio/kafkaio"
 )
 
-// exampleBroker starts a loopback server that answers every request frame
-// with the same frame, standing in for a broker so the examples run.
+// exampleBroker starts a Kafka-protocol broker on loopback (franz-go's
+// kfake, in this process) so that the examples run against something that
+// answers as Kafka does. A real program connects to its own brokers.
 func exampleBroker() (host string, port int, stop func()) {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	cluster, err := embedded.Start(1)
 	if err != nil {
 		panic(err)
 	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 1024)
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					if _, err := c.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	a := ln.Addr().(*net.TCPAddr)
-	return a.IP.String(), a.Port, func() { ln.Close() }
+	ap := netip.MustParseAddrPort(cluster.Addrs()[0])
+	return ap.Addr().String(), int(ap.Port()), cluster.Close
 }
 
 // A Kafka exchange: send a size-prefixed request, read the size-prefixed
-// response into a buffer that is reused for every response.
+// response into a buffer that is reused for every response. The response
+// body starts with the correlation id (response header v0), then the
+// ApiVersions body, whose first field is the error code.
 func Example() {
 	host, port, stop := exampleBroker()
 	defer stop()
@@ -68,8 +53,10 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("%d bytes, correlation id %d\n", len(body), int32(body[4])<<24|int32(body[5])<<16|int32(body[6])<<8|int32(body[7]))
-	// Output: 14 bytes, correlation id 1
+	correlationID := int32(binary.BigEndian.Uint32(body[0:4]))
+	errorCode := int16(binary.BigEndian.Uint16(body[4:6]))
+	fmt.Printf("correlation id %d, error code %d\n", correlationID, errorCode)
+	// Output: correlation id 1, error code 0
 }
 
 // Per-call deadlines: a context's deadline replaces the IO's timeout for
@@ -86,7 +73,7 @@ func ExampleIO_ReceiveContext() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = conn.ReceiveContext(ctx, 4) // nothing was asked, so nothing comes
+	_, err = conn.ReceiveContext(ctx, 4) // no request was sent, so no response comes
 	fmt.Println(errors.Is(err, kafkaerr.CannotRecv), errors.Is(err, context.DeadlineExceeded))
 	fmt.Println(conn.IsAlive()) // a failed receive closes the IO
 	// Output:
