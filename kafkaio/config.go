@@ -1,6 +1,7 @@
 package kafkaio
 
 import (
+	"crypto/tls"
 	"net"
 	"net/netip"
 	"strconv"
@@ -101,7 +102,27 @@ type Config struct {
 	// Logger receives KAFKA_DEBUG output; nil means kafkadebug's default
 	// logger, which writes to standard error.
 	Logger logrus.FieldLogger
+
+	// TLS, when set, makes New run a TLS handshake after connecting, inside
+	// its one budget, and every call then moves its bytes through TLS.
+	// New clones it; an empty ServerName defaults to Host (an IPv6 literal
+	// without brackets or zone: crypto/tls then checks the certificate's IP
+	// addresses and sends no SNI). Certificates are verified unless the
+	// configuration says otherwise. When KeyLogWriter is nil and the
+	// SSLKEYLOGFILE environment variable is set, the session keys are
+	// appended to that file (see EnvKeyLogFile). nil means plaintext.
+	TLS *tls.Config
+	// ClientID is the client id of the requests New itself sends
+	// (ApiVersions, SASL); "" means "kafkaio".
+	ClientID string
+	// NegotiateVersions makes New send ApiVersions even without SASL, so
+	// that APIVersion can answer.
+	NegotiateVersions bool
 }
+
+// DefaultClientID is the client id of New's own requests when
+// Config.ClientID is empty.
+const DefaultClientID = "kafkaio"
 
 // settings are a Config checked and with its defaults filled in.
 type settings struct {
@@ -116,6 +137,10 @@ type settings struct {
 	rcvBuf    int
 	maxResp   int
 	logger    logrus.FieldLogger
+	tls       *tls.Config // cloned, with ServerName filled in; nil for plaintext
+	keyLog    string      // the SSLKEYLOGFILE the handshake appends to, if any
+	clientID  string
+	negotiate bool // New sends ApiVersions
 }
 
 // check validates cfg and fills in defaults. Every rejection is a
@@ -133,6 +158,8 @@ func (cfg Config) check() (settings, error) {
 		rcvBuf:    cfg.RecvBufferBytes,
 		maxResp:   cfg.MaxResponseBytes,
 		logger:    cfg.Logger,
+		clientID:  cfg.ClientID,
+		negotiate: cfg.NegotiateVersions,
 	}
 	switch {
 	case s.host == "":
@@ -166,6 +193,12 @@ func (cfg Config) check() (settings, error) {
 	}
 	if s.maxResp == 0 {
 		s.maxResp = MaxRequestBytes
+	}
+	if s.clientID == "" {
+		s.clientID = DefaultClientID
+	}
+	if cfg.TLS != nil {
+		s.tls, s.keyLog = tlsConfig(cfg.TLS, s.host)
 	}
 	return s, nil
 }

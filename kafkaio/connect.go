@@ -55,10 +55,19 @@ func NewContext(ctx context.Context, cfg Config) (*IO, error) {
 	if err != nil {
 		return nil, dbg.fail(newError(kafkaerr.CannotBind, &s, "connect", err, start, budget))
 	}
-	c := &IO{s: s, addr: ap.String(), sock: sock, local: localAddr(sock), wlock: newCallLock(), rlock: newCallLock()}
-	c.dbg = dbg.connected(c.addr, c.local)
+	c := &IO{s: s, addr: ap.String(), remote: ap, sock: sock, local: localAddr(sock), wlock: newCallLock(), rlock: newCallLock()}
+	c.dbg = dbg.connected(c.addr, c.local.String())
 	c.w.init(c, opSend)
 	c.r.init(c, opReceive)
+	if s.tls != nil {
+		if s.keyLog != "" {
+			c.dbg.keyLog(s.keyLog)
+		}
+		if err := c.handshake(ctx, deadline, s.tls); err != nil {
+			c.close("the TLS handshake failed")
+			return nil, dbg.fail(newError(kafkaerr.CannotBind, &s, "tls handshake", err, start, budget))
+		}
+	}
 	return c, nil
 }
 
@@ -69,8 +78,11 @@ func newError(code kafkaerr.Code, s *settings, phase string, cause error, start 
 	}
 	var others []error
 	var detail string
-	if f, ok := cause.(*dialFailure); ok {
+	switch f := cause.(type) {
+	case *dialFailure:
 		cause, others, detail = f.explain(budget)
+	case *handshakeFailure:
+		cause, detail = f.err, f.detail
 	}
 	e := kafkaerr.New(code, "new", net.JoinHostPort(s.host, strconv.Itoa(s.port)), cause)
 	e.Phase = phase

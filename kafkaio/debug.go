@@ -1,6 +1,7 @@
 package kafkaio
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/netip"
@@ -136,4 +137,35 @@ func (d debugger) dump(request bool, b []byte) {
 		dir = kafkadebug.Request
 	}
 	kafkadebug.Dump(d.log, dir, d.addr, b)
+}
+
+// handshake reports a completed TLS handshake: what was agreed, whom the
+// broker's certificate names and until when, and how long it took.
+func (d debugger) handshake(cs *tls.ConnectionState, elapsed time.Duration) {
+	if !d.on(1) {
+		return
+	}
+	f := logrus.Fields{
+		"version": tls.VersionName(cs.Version),
+		"cipher":  tls.CipherSuiteName(cs.CipherSuite),
+		"resumed": cs.DidResume,
+		"elapsed": elapsed,
+	}
+	if len(cs.PeerCertificates) > 0 {
+		leaf := cs.PeerCertificates[0]
+		f["subject"] = leaf.Subject.String()
+		f["expires"] = leaf.NotAfter.UTC().Format(time.RFC3339)
+	}
+	if cs.NegotiatedProtocol != "" {
+		f["alpn"] = cs.NegotiatedProtocol
+	}
+	kafkadebug.Event(d.log, "tls handshake", f)
+}
+
+// keyLog warns that the session keys are being written to a file.
+func (d debugger) keyLog(path string) {
+	if d.on(1) {
+		kafkadebug.Event(d.log, "warning: appending TLS session keys to "+EnvKeyLogFile+" "+path+
+			": anyone who can read it can decrypt this connection", nil)
+	}
 }

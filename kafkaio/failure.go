@@ -36,6 +36,9 @@ func (c *IO) fail(ctx context.Context, what op, t *transfer, waitErr error, cl c
 	e.Detail = cl.detail
 	if code == kafkaerr.NoConnection {
 		e.Detail = noConnectionDetail(what, c.closeReason())
+		if what != opSend && !c.answered && !c.closed.Load() {
+			e.Detail = c.unansweredHint() + "; " + e.Detail
+		}
 	}
 	e.Done = cl.prior + t.done
 	e.Total = cl.total
@@ -61,6 +64,19 @@ func noConnectionDetail(what op, closed string) string {
 		d = "the IO had closed (" + closed + "); " + d
 	}
 	return d
+}
+
+// unansweredHint explains a connection the broker closed before sending
+// a single byte on it: the usual sign of a listener that wants another
+// protocol, which a blind reconnect would only repeat.
+func (c *IO) unansweredHint() string {
+	const closed = "the broker closed the connection before sending a single byte on it: "
+	if c.sec == nil {
+		return closed + "a TLS listener does that to a plaintext client (set Config.TLS), " +
+			"a SASL listener to an unauthenticated request (set Config.SASL), and any broker to a request it cannot read"
+	}
+	return closed + "a SASL listener does that to an unauthenticated request (set Config.SASL), " +
+		"and any broker to a request it cannot read"
 }
 
 // failureReason is the short account of a failure that a closed IO gives
@@ -125,11 +141,26 @@ func (c *IO) classify(ctx context.Context, what op, t *transfer, waitErr error, 
 	case t.checkFailed:
 		return peerGone(failCode), "peer check", os.NewSyscallError("recv", t.err)
 	case errors.Is(t.err, syscall.EPIPE), errors.Is(t.err, syscall.ECONNRESET):
-		return peerGone(failCode), syscallName, os.NewSyscallError(syscallName, t.err)
-	case t.err == errNoProgress:
-		return failCode, syscallName, t.err
+		return peerGone(failCode), syscallName, syscallError(syscallName, t.err)
+	case errors.Is(t.err, errNoProgress):
+		return failCode, syscallName, errNoProgress
 	}
-	return failCode, syscallName, os.NewSyscallError(syscallName, t.err)
+	var errno syscall.Errno
+	if t.sec != nil && !errors.As(t.err, &errno) {
+		return failCode, "tls " + syscallName, t.err // a TLS alert or record error
+	}
+	return failCode, syscallName, syscallError(syscallName, t.err)
+}
+
+// syscallError names the syscall that failed, for an error of the socket
+// itself; an error that crypto/tls passed up from the socket is unwrapped
+// to its errno first.
+func syscallError(name string, err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return os.NewSyscallError(name, errno)
+	}
+	return err
 }
 
 // closedError is the error of a call of total bytes made after the IO was

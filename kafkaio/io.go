@@ -1,6 +1,7 @@
 package kafkaio
 
 import (
+	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -24,26 +25,30 @@ import (
 // are safe at any time; Close unblocks calls in progress.
 type IO struct {
 	s      settings
-	addr   string // "host:port" as connected, IPv6 in brackets
-	local  string // the local "host:port", which tells connections apart in logs
+	addr   string         // "host:port" as connected, IPv6 in brackets
+	remote netip.AddrPort // the broker's address, as connected
+	local  netip.AddrPort // the local address, which tells connections apart in logs
 	sock   *conn
+	sec    *tlsState // nil on a plaintext connection
 	closed atomic.Bool
 	once   sync.Once
 	cerr   error
 	why    string // why the IO closed: the failure that closed it, or Close; set once, before closed
 
-	wlock callLock // serialises senders; guards w
-	w     transfer
-	rlock callLock // serialises receivers; guards r and hdr
-	r     transfer
-	hdr   [4]byte // the size prefix ReceiveFrame reads
+	wlock    callLock // serialises senders; guards w
+	w        transfer
+	rlock    callLock // serialises receivers; guards r, hdr and answered
+	r        transfer
+	hdr      [4]byte // the size prefix ReceiveFrame reads
+	answered bool    // a byte has been received on the connection
 
 	dbg debugger
 }
 
-// localAddr returns the socket's local address for logs; "" if unknown.
-func localAddr(c *conn) string {
-	var local string
+// localAddr returns the socket's local address; the zero AddrPort if the
+// kernel cannot say.
+func localAddr(c *conn) netip.AddrPort {
+	var local netip.AddrPort
 	_ = c.rc.Control(func(fd uintptr) {
 		sa, err := unix.Getsockname(int(fd))
 		if err != nil {
@@ -51,9 +56,9 @@ func localAddr(c *conn) string {
 		}
 		switch a := sa.(type) {
 		case *unix.SockaddrInet4:
-			local = netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port)).String()
+			local = netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
 		case *unix.SockaddrInet6:
-			local = netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port)).String()
+			local = netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
 		}
 	})
 	return local
@@ -64,7 +69,11 @@ func localAddr(c *conn) string {
 func (c *IO) Addr() string { return c.addr }
 
 // LocalAddr returns the connection's local "host:port".
-func (c *IO) LocalAddr() string { return c.local }
+func (c *IO) LocalAddr() string { return c.local.String() }
+
+// localTCPAddr and remoteTCPAddr are the addresses as net.Conn gives them.
+func (c *IO) localTCPAddr() *net.TCPAddr  { return net.TCPAddrFromAddrPort(c.local) }
+func (c *IO) remoteTCPAddr() *net.TCPAddr { return net.TCPAddrFromAddrPort(c.remote) }
 
 // Timeout returns the default budget of each Send and Receive call.
 func (c *IO) Timeout() time.Duration { return c.s.timeout }
@@ -77,13 +86,23 @@ func (c *IO) Timeout() time.Duration { return c.s.timeout }
 // kafkaerr.NoConnection with net.ErrClosed in the chain, and its message
 // says why the IO closed ("Close was called", or the failure that closed it:
 // "receive failed (wait readable): i/o timeout").
-func (c *IO) Close() error { return c.close("Close was called") }
+//
+// On a TLS connection Close first sends a close_notify alert, if the
+// socket can take it without waiting and no Send is writing; a close
+// after a failure sends none, since the stream may be broken.
+func (c *IO) Close() error { return c.close(closedByCaller) }
+
+// closedByCaller is why an IO closed by Close closed.
+const closedByCaller = "Close was called"
 
 // close closes the IO once, recording why for the errors of later calls.
 func (c *IO) close(why string) error {
 	c.once.Do(func() {
 		c.why = why
 		c.closed.Store(true)
+		if c.sec != nil && why == closedByCaller {
+			c.closeTLS()
+		}
 		c.cerr = c.sock.f.Close()
 		c.dbg.closed(why)
 	})

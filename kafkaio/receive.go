@@ -67,6 +67,7 @@ func (c *IO) receive(ctx context.Context, what op, p []byte) error {
 	t.start(p)
 	waitErr := t.run(ctx, deadline)
 	c.dbg.dump(false, p[:t.done])
+	c.answered = c.answered || t.done > 0
 	if waitErr == nil && !t.failed() {
 		return nil
 	}
@@ -102,6 +103,7 @@ func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
 		waitErr = t.wait(t.step)
 	}
 	c.dbg.dump(false, c.hdr[:t.done])
+	c.answered = c.answered || t.done > 0
 	if waitErr != nil || t.failed() {
 		return nil, c.fail(ctx, opReceiveFrame, t, waitErr, cl)
 	}

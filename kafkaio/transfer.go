@@ -2,6 +2,7 @@ package kafkaio
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"sync"
 	"time"
@@ -36,12 +37,23 @@ type transfer struct {
 	step        func(fd uintptr) bool
 	wait        func(func(fd uintptr) bool) error
 	setDeadline func(time.Time) error
-	onCancel    func()         // for context.AfterFunc: interrupts the wait
-	cancelling  sync.WaitGroup // counts an onCancel that may be running
-	stopCancel  func() bool    // set by arm for a cancellable context
+	checkPeerFn func(fd uintptr) // checkPeer, for the TLS Send's peer check
+	sending     bool             // the transfer writes
+	onCancel    func()           // for context.AfterFunc: interrupts the wait
+	cancelling  sync.WaitGroup   // counts an onCancel that may be running
+	stopCancel  func() bool      // set by arm for a cancellable context
+
+	// sec is the TLS stream that moves this direction's bytes, or nil on
+	// a plaintext connection, where step runs on the socket itself.
+	sec *tls.Conn
+	// raw is, under TLS, the socket transfer of this direction beneath
+	// sec, whose counters this call reports.
+	raw *transfer
 
 	buf         []byte // what this step function moves
 	done        int    // bytes of buf moved so far
+	need        int    // the loop ends once done >= need (len(buf) unless reading ahead)
+	noWait      bool   // give up at the first EAGAIN instead of waiting
 	retries     int    // consecutive wake-ups that found nothing to move
 	woke        bool   // the poller has woken this call since its last progress
 	interrupts  int    // EINTRs seen; they are retried and not counted
@@ -55,7 +67,9 @@ type transfer struct {
 func (t *transfer) init(c *IO, dir op) {
 	t.conn = c
 	f, rc := c.sock.f, c.sock.rc
-	if dir == opSend {
+	t.sending = dir == opSend
+	t.checkPeerFn = t.checkPeer
+	if t.sending {
 		t.step, t.wait, t.setDeadline = t.sendStep, rc.Write, f.SetWriteDeadline
 	} else {
 		t.step, t.wait, t.setDeadline = t.recvStep, rc.Read, f.SetReadDeadline
@@ -73,9 +87,19 @@ func (t *transfer) run(ctx context.Context, deadline time.Time) error {
 	if err := t.arm(ctx, deadline); err != nil {
 		return err
 	}
-	err := t.wait(t.step)
+	err := t.move()
 	t.disarm()
 	return err
+}
+
+// move runs the loop on the connection's transport, under whatever
+// deadline is armed: the step function in the poller on a plaintext
+// socket, or the TLS stream over the same socket.
+func (t *transfer) move() error {
+	if t.sec != nil {
+		return t.moveTLS()
+	}
+	return t.wait(t.step)
 }
 
 // arm sets the call's deadline on the socket and has ctx's cancellation
@@ -111,11 +135,11 @@ func (t *transfer) disarm() {
 	t.stopCancel = nil
 }
 
-// reset prepares the transfer to move buf. Counters that describe the whole
-// call (retries, interrupts) are kept when a call moves several buffers, as
-// ReceiveFrame does; start clears them.
+// reset prepares the transfer to move all of buf. Counters that describe
+// the whole call (retries, interrupts) are kept when a call moves several
+// buffers, as ReceiveFrame does; start clears them.
 func (t *transfer) reset(buf []byte) {
-	t.buf, t.done, t.eof, t.err = buf, 0, false, nil
+	t.buf, t.done, t.need, t.eof, t.err = buf, 0, len(buf), false, nil
 }
 
 // start prepares the transfer for a new call.
@@ -123,43 +147,52 @@ func (t *transfer) start(buf []byte) {
 	t.reset(buf)
 	t.retries, t.interrupts, t.woke = 0, 0, false
 	t.peerCheck, t.checkFailed = false, false
+	if t.raw != nil {
+		t.raw.retries, t.raw.interrupts, t.raw.woke = 0, 0, false
+	}
 }
 
-// failed reports whether the loop ended without moving all of buf.
-func (t *transfer) failed() bool { return t.eof || t.err != nil || t.done < len(t.buf) }
+// failed reports whether the loop ended short of what it needed.
+func (t *transfer) failed() bool { return t.eof || t.err != nil || t.done < t.need }
 
 // sendStep writes as much of buf as the socket takes. It returns false to
 // ask the poller to wait for writability, true when the loop is over
 // (all written, or an error recorded in t).
 func (t *transfer) sendStep(fd uintptr) bool {
 	if t.peerCheck {
-		// A request written to a connection the broker already closed
-		// would be lost silently; find out before writing anything.
 		t.peerCheck = false
-		if n, err := peekState(int(fd)); n == 0 && err == nil {
-			t.eof, t.checkFailed = true, true
-			return true
-		} else if err == unix.ECONNRESET {
-			t.err, t.checkFailed = err, true
+		if t.checkPeer(fd); t.checkFailed {
 			return true
 		}
 	}
-	for t.done < len(t.buf) {
+	for t.done < t.need {
 		n, err := sendNoSignal(int(fd), t.buf[t.done:])
 		if !t.advance(n, err, false) {
-			return t.err != nil
+			return t.err != nil || t.noWait
 		}
 	}
 	return true
 }
 
-// recvStep reads into the rest of buf, never past it: the bytes after this
-// call's belong to the next call.
+// checkPeer looks, without waiting, for a close or a reset from the peer
+// that no unread byte is queued ahead of. A request written to a connection
+// the broker already closed would be lost silently, so Send finds out
+// before writing anything; what it finds is recorded in t.
+func (t *transfer) checkPeer(fd uintptr) {
+	if n, err := peekState(int(fd)); n == 0 && err == nil {
+		t.eof, t.checkFailed = true, true
+	} else if err == unix.ECONNRESET {
+		t.err, t.checkFailed = err, true
+	}
+}
+
+// recvStep reads into the rest of buf until it holds need bytes. Each read
+// offers all of the rest, so a buffer longer than need reads ahead.
 func (t *transfer) recvStep(fd uintptr) bool {
-	for t.done < len(t.buf) {
+	for t.done < t.need {
 		n, err := recvInto(int(fd), t.buf[t.done:])
 		if !t.advance(n, err, true) {
-			return t.err != nil || t.eof
+			return t.err != nil || t.eof || t.noWait
 		}
 	}
 	return true
