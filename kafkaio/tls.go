@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -165,7 +166,9 @@ func (t *transfer) moveTLS() error {
 			}
 		}
 		var n int
+		t.conn.sec.raw.sending.Store(true)
 		n, err = t.sec.Write(t.buf[t.done:])
+		t.conn.sec.raw.sending.Store(false)
 		t.done += n
 	} else {
 		for t.done < t.need && err == nil {
@@ -195,8 +198,9 @@ func (t *transfer) moveTLS() error {
 type rawConn struct {
 	c        *IO
 	r, w     transfer
-	received int  // bytes read from the socket, for the handshake's error
-	closing  bool // Close is sending close_notify: write only what fits at once
+	received int         // bytes read from the socket, for the handshake's error
+	closing  bool        // Close is sending close_notify: write only what fits at once
+	sending  atomic.Bool // a Send is writing through crypto/tls
 }
 
 func (rc *rawConn) init(c *IO) {
@@ -225,10 +229,20 @@ func (rc *rawConn) Read(p []byte) (int, error) {
 
 // Write writes all of p, or when Close is sending close_notify, what the
 // socket takes without waiting.
+//
+// crypto/tls also writes from a Read, to answer a TLS 1.3 KeyUpdate that
+// asks for one. No Send armed the write deadline for that; it gets the
+// deadline of the receive in progress instead of whatever the last Send
+// left on the file.
 func (rc *rawConn) Write(p []byte) (int, error) {
 	t := &rc.w
 	t.reset(p)
 	t.noWait = rc.closing
+	if !rc.sending.Load() && !rc.closing && rc.c.sec != nil {
+		if err := t.setDeadline(rc.c.r.deadline); err != nil {
+			return 0, err
+		}
+	}
 	err := t.wait(t.step)
 	switch {
 	case err != nil:

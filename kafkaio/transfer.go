@@ -50,17 +50,18 @@ type transfer struct {
 	// sec, whose counters this call reports.
 	raw *transfer
 
-	buf         []byte // what this step function moves
-	done        int    // bytes of buf moved so far
-	need        int    // the loop ends once done >= need (len(buf) unless reading ahead)
-	noWait      bool   // give up at the first EAGAIN instead of waiting
-	retries     int    // consecutive wake-ups that found nothing to move
-	woke        bool   // the poller has woken this call since its last progress
-	interrupts  int    // EINTRs seen; they are retried and not counted
-	peerCheck   bool   // sendStep: check the peer has not closed, first
-	checkFailed bool   // that check found the peer gone
-	eof         bool   // the peer closed its side
-	err         error  // the syscall error that ended the loop, if any
+	deadline    time.Time // the armed deadline of the call in progress
+	buf         []byte    // what this step function moves
+	done        int       // bytes of buf moved so far
+	need        int       // the loop ends once done >= need (len(buf) unless reading ahead)
+	noWait      bool      // give up at the first EAGAIN instead of waiting
+	retries     int       // consecutive wake-ups that found nothing to move
+	woke        bool      // the poller has woken this call since its last progress
+	interrupts  int       // EINTRs seen; they are retried and not counted
+	peerCheck   bool      // sendStep: check the peer has not closed, first
+	checkFailed bool      // that check found the peer gone
+	eof         bool      // the peer closed its side
+	err         error     // the syscall error that ended the loop, if any
 }
 
 // init binds the transfer to c and to its direction's functions.
@@ -110,6 +111,7 @@ func (t *transfer) arm(ctx context.Context, deadline time.Time) error {
 	if err := t.setDeadline(deadline); err != nil {
 		return err
 	}
+	t.deadline = deadline
 	if err := ctx.Err(); err != nil {
 		return err
 	}
