@@ -2,9 +2,15 @@
 // franz-go's kfake, which speaks the real wire protocol. Tests use it when no
 // real broker is available, and cmd/hexdump-trace uses it for its -embedded
 // mode, so it does not depend on the testing package.
+//
+// Options secure the cluster the way production clusters are: TLS, SASL
+// (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), both together, broker configs such
+// as the SASL session lifetime, and AdvertiseSaslHandshakeV0 for older
+// librdkafka (Debian's kcat).
 package embedded
 
 import (
+	"crypto/tls"
 	"fmt"
 	"sync"
 
@@ -30,8 +36,10 @@ type Cluster struct {
 type Option func(*config)
 
 type config struct {
-	host  string
-	kfake []kfake.Opt
+	host        string
+	kfake       []kfake.Opt
+	tls         *tls.Config // TLS
+	handshakeV0 bool        // AdvertiseSaslHandshakeV0
 }
 
 // SeedTopics creates topics when the cluster starts, each with the given
@@ -57,14 +65,21 @@ func Start(brokers int, opts ...Option) (*Cluster, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	t := newTracker(cfg.host)
+	t := newTracker(cfg.host, cfg.tls)
 	kopts := append([]kfake.Opt{kfake.NumBrokers(brokers), kfake.ListenFn(t.listen)}, cfg.kfake...)
 	fake, err := kfake.NewCluster(kopts...)
 	if err != nil {
 		t.closeConns() // kfake closed its listeners; nothing was accepted
 		return nil, fmt.Errorf("embedded: start %d brokers on %s: %w", brokers, cfg.host, err)
 	}
-	return &Cluster{fake: fake, tracker: t, addrs: fake.ListenAddrs()}, nil
+	c := &Cluster{fake: fake, tracker: t, addrs: fake.ListenAddrs()}
+	if cfg.handshakeV0 {
+		if err := advertiseHandshakeV0(fake, t.firstListener()); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("embedded: %w", err)
+		}
+	}
+	return c, nil
 }
 
 // Addrs returns each broker's "host:port" ("127.0.0.1:port", or

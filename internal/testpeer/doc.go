@@ -20,6 +20,11 @@
 // (Echo, Discard, SlowRead, EchoFrames) end normally at EOF instead, and the
 // script goes on.
 //
+// A script can speak TLS: TLSHandshake (or StartTLS, which puts it first)
+// runs the server side of a handshake, after which the reading and writing
+// steps go through the TLS stream, while FIN, Close, Reset and SetRecvBuffer
+// still act on the TCP socket; CloseNotify sends TLS's own close_notify.
+//
 // The peer stops in t.Cleanup: it closes its listener and every connection,
 // interrupts every Sleep and Stall, and waits for all of its goroutines.
 //

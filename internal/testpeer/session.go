@@ -2,6 +2,7 @@ package testpeer
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 type session struct {
 	peer   *Peer
 	conn   *net.TCPConn
+	tls    *tls.Conn       // set by TLSHandshake: Read and Write go through it from then on
 	ctx    context.Context // done when the peer closes
 	record bool            // whether reads are kept for Peer.Received
 }
@@ -50,19 +52,28 @@ func (p *Peer) serve(index int, c *net.TCPConn) {
 func clientGone(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, syscall.ECONNABORTED)
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, errClientAlert)
 }
 
-// Read reads from the connection and records what it got, so that every
-// reading step can use io.ReadFull and friends on the session.
-func (s *session) Read(b []byte) (int, error) {
-	n, err := s.conn.Read(b)
+// Read reads from the connection, or from the TLS stream once TLSHandshake
+// ran, and records what it got, so that every reading step can use
+// io.ReadFull and friends on the session.
+func (s *session) Read(b []byte) (n int, err error) {
+	if s.tls != nil {
+		n, err = s.tls.Read(b)
+	} else {
+		n, err = s.conn.Read(b)
+	}
 	s.peer.received.add(b[:n], s.record)
 	return n, err
 }
 
-// Write writes all of b to the connection.
+// Write writes all of b to the connection, or to the TLS stream once
+// TLSHandshake ran.
 func (s *session) Write(b []byte) (int, error) {
+	if s.tls != nil {
+		return s.tls.Write(b)
+	}
 	return s.conn.Write(b)
 }
 
