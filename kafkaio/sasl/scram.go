@@ -97,8 +97,9 @@ func (m *scram) Start(context.Context) (Session, []byte, error) {
 }
 
 // scramSession is one SCRAM exchange. Between the two server messages it
-// keeps only the server signature it expects; the salted password, client
-// key and proof live only inside clientFinal.
+// keeps the server signature it expects and the proof it sent (only to
+// redact it from server text); the salted password and the keys live only
+// inside clientFinal, which clears them.
 type scramSession struct {
 	m               *scram
 	step            int // 0: before server-first, 1: before server-final, 2: done
