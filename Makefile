@@ -10,7 +10,8 @@ FUZZ_TARGETS := \
 	./kafkaio:FuzzReceiveFrame \
 	./kafkadebug:FuzzParse \
 	./cmd/hexdump-trace:FuzzParseLog \
-	./internal/kafkawire:FuzzParseFetch
+	./internal/kafkawire:FuzzParseFetch \
+	./internal/kafkawire:FuzzParseSASL
 
 .PHONY: run test vet fmt-check race alloc fuzz-short fuzz bench
 

@@ -145,11 +145,14 @@ func TestFetchMatchesKmsg(t *testing.T) {
 // Every builder's size prefix must count exactly the bytes after it.
 func TestSizePrefix(t *testing.T) {
 	frames := map[string][]byte{
-		"ApiVersions": ApiVersions(1, "", 3),
-		"Metadata":    Metadata(1, "x", 1, []string{"t"}),
-		"ListOffsets": ListOffsets(1, "x", "t", 0, EarliestTimestamp),
-		"Produce":     Produce(1, "x", ProduceRequest{Topic: "t", Acks: AcksLeader, Records: sampleRecords()}),
-		"Fetch":       Fetch(1, "x", FetchRequest{Topic: "t"}),
+		"ApiVersions":         ApiVersions(1, "", 3),
+		"Metadata":            Metadata(1, "x", 1, []string{"t"}),
+		"ListOffsets":         ListOffsets(1, "x", "t", 0, EarliestTimestamp),
+		"Produce":             Produce(1, "x", ProduceRequest{Topic: "t", Acks: AcksLeader, Records: sampleRecords()}),
+		"Fetch":               Fetch(1, "x", FetchRequest{Topic: "t"}),
+		"SaslHandshake":       SaslHandshake(1, "x", 1, "PLAIN"),
+		"SaslAuthenticate v1": SaslAuthenticate(1, "x", 1, []byte("\x00u\x00p")),
+		"SaslAuthenticate v2": SaslAuthenticate(1, "x", 2, make([]byte, 200)),
 	}
 	for name, f := range frames {
 		size := int(uint32(f[0])<<24 | uint32(f[1])<<16 | uint32(f[2])<<8 | uint32(f[3]))

@@ -105,6 +105,55 @@ func (d *decoder) nullableBytes32() []byte {
 	return d.take(int(n))
 }
 
+// bytes32 reads int32-length bytes that cannot be null. The result aliases
+// the input.
+func (d *decoder) bytes32() []byte {
+	n := d.int32()
+	if n < 0 && d.err == nil {
+		d.fail("null where bytes are required")
+		return nil
+	}
+	return d.take(int(n))
+}
+
+// compactLen reads a flexible-version length, uvarint(n+1), and returns n,
+// with -1 for null. A length the remaining input cannot hold is an error.
+func (d *decoder) compactLen() int {
+	u := d.uvarint()
+	if d.err != nil {
+		return 0
+	}
+	if u == 0 {
+		return -1
+	}
+	if u-1 > uint64(d.remaining()) {
+		d.fail("need %d bytes, have %d", u-1, d.remaining())
+		return 0
+	}
+	return int(u - 1)
+}
+
+// compactBytes reads flexible-version bytes that cannot be null. The result
+// aliases the input.
+func (d *decoder) compactBytes() []byte {
+	n := d.compactLen()
+	if n < 0 {
+		d.fail("null where bytes are required")
+		return nil
+	}
+	return d.take(n)
+}
+
+// compactNullableString reads a flexible-version string where null is nil.
+func (d *decoder) compactNullableString() *string {
+	n := d.compactLen()
+	if n < 0 || d.err != nil {
+		return nil
+	}
+	s := string(d.take(n))
+	return &s
+}
+
 // arrayLen reads a classic int32 array length, -1 meaning null. minElem is
 // the smallest encoded size of one element: a count that could not fit in
 // the remaining bytes is rejected before anyone allocates for it.

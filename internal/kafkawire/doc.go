@@ -13,4 +13,8 @@
 // Metadata v1, ListOffsets v1, Produce v3 carrying one uncompressed
 // RecordBatch v2, Fetch v4, and CreateTopics v2 so a test can make its own
 // topic on any cluster.
+//
+// kafkaio's connection set-up uses the client-side SASL messages as well:
+// ApiVersions with its own client software name (ApiVersionsWith, KIP-511),
+// SaslHandshake v0 and v1, and SaslAuthenticate v0 to v2 (v2 flexible).
 package kafkawire

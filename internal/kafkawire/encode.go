@@ -61,6 +61,12 @@ func (e *encoder) bytes32(p []byte) {
 	e.b = append(e.b, p...)
 }
 
+// compactBytes writes flexible-version bytes: uvarint(len+1), then bytes.
+func (e *encoder) compactBytes(p []byte) {
+	e.uvarint(uint64(len(p)) + 1)
+	e.b = append(e.b, p...)
+}
+
 // emptyTags writes a tagged-field section holding no fields.
 func (e *encoder) emptyTags() { e.uvarint(0) }
 

@@ -9,14 +9,21 @@ const (
 	KeyListOffsets int16 = 2
 	KeyMetadata    int16 = 3
 	KeyApiVersions int16 = 18
+
+	KeySaslHandshake    int16 = 17
+	KeySaslAuthenticate int16 = 36
 )
 
-// Kafka error codes the tests look for. Zero is success.
+// Kafka error codes the tests and kafkaio's set-up look for. Zero is success.
 const (
 	ErrNone                    int16 = 0
 	ErrOffsetOutOfRange        int16 = 1
 	ErrUnknownTopicOrPartition int16 = 3
 	ErrUnsupportedVersion      int16 = 35
+
+	ErrUnsupportedSaslMechanism int16 = 33 // SaslHandshake: the mechanism is not enabled
+	ErrIllegalSaslState         int16 = 34 // a SASL request out of order
+	ErrSaslAuthenticationFailed int16 = 58 // wrong credentials, or a failed SASL check
 )
 
 // CorrelationID reads the correlation id that starts every response body

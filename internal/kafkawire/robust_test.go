@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // parsers runs every parser on a body, for the robustness tests.
@@ -15,6 +17,10 @@ var parsers = map[string]func([]byte) error{
 	"Produce":        func(b []byte) error { _, err := ParseProduce(b); return err },
 	"Fetch":          func(b []byte) error { _, err := ParseFetch(b); return err },
 	"CreateTopics":   func(b []byte) error { _, err := ParseCreateTopics(b); return err },
+	"SaslHandshake":  func(b []byte) error { _, err := ParseSaslHandshake(b); return err },
+	"SaslAuth v0":    func(b []byte) error { _, err := ParseSaslAuthenticate(b, 0); return err },
+	"SaslAuth v1":    func(b []byte) error { _, err := ParseSaslAuthenticate(b, 1); return err },
+	"SaslAuth v2":    func(b []byte) error { _, err := ParseSaslAuthenticate(b, 2); return err },
 }
 
 // validBodies are well-formed responses, one per parser.
@@ -27,6 +33,10 @@ func validBodies() map[string][]byte {
 		"Produce":        kmsgResponse(produceKmsg(), 1),
 		"Fetch":          kmsgResponse(fetchKmsg(), 1),
 		"CreateTopics":   kmsgResponse(createTopicsKmsg(), 1),
+		"SaslHandshake":  kmsgResponse(saslHandshakeKmsg(ErrUnsupportedSaslMechanism), 1),
+		"SaslAuth v0":    kmsgResponse(saslAuthenticateKmsg(0, kmsg.StringPtr("bad"), []byte("r=abc"), 0), 1),
+		"SaslAuth v1":    kmsgResponse(saslAuthenticateKmsg(1, nil, []byte("v=sig"), 9000), 1),
+		"SaslAuth v2":    kmsgResponse(saslAuthenticateKmsg(2, kmsg.StringPtr("no"), []byte("e=x"), 9000), 1),
 	}
 }
 
@@ -80,6 +90,10 @@ func TestParsersRejectHugeCounts(t *testing.T) {
 		"Produce":        cat(corr, huge),
 		"Fetch":          cat(corr, huge, huge), // throttle, then the count
 		"CreateTopics":   cat(corr, huge, huge),
+		"SaslHandshake":  cat(corr, noError, huge),
+		"SaslAuth v0":    cat(corr, noError, []byte{0xff, 0xff}, huge),            // null message, then a huge length
+		"SaslAuth v1":    cat(corr, noError, []byte{0x7f, 0xff}),                  // a huge message length
+		"SaslAuth v2":    cat(corr, []byte{0}, noError, []byte{0xff, 0xff, 0x07}), // a huge compact length
 	}
 	for name, body := range bodies {
 		parse := parsers[name]

@@ -28,6 +28,14 @@
 // The peer stops in t.Cleanup: it closes its listener and every connection,
 // interrupts every Sleep and Stall, and waits for all of its goroutines.
 //
+// The Kafka steps (a Broker's ApiVersions, SaslHandshake, SaslAuthenticate,
+// SaslExchange and Serve, and ReadFrame) speak enough of the Kafka protocol
+// for connection set-up: they answer ApiVersions with configurable ranges,
+// run SASL exchanges against the broker-side mechanisms of
+// internal/saslserver, fail the way brokers fail, and set a session
+// lifetime. They read and write through the session, so they work the same
+// over any transport the session carries.
+//
 // The package also provides two addresses that cannot be served:
 // FullBacklog (a connect hangs until the client's own timeout) and
 // RefusedPort (a connect is refused).

@@ -18,7 +18,13 @@ type session struct {
 	tls    *tls.Conn       // set by TLSHandshake: Read and Write go through it from then on
 	ctx    context.Context // done when the peer closes
 	record bool            // whether reads are kept for Peer.Received
+	kafka  kafkaState      // what the Kafka steps know of this connection (steps_kafka.go)
 }
+
+// errEnded is wrapped by the error of a step that hung up on purpose, as a
+// broker does after a failed authentication: the script ends there, which
+// is listed in Events and is not an Err.
+var errEnded = errors.New("script ended by the peer")
 
 // serve runs the script on one connection and decides what each failure
 // means: the peer closing, the client going away, or a real error.
@@ -36,6 +42,9 @@ func (p *Peer) serve(index int, c *net.TCPConn) {
 		switch {
 		case p.ctx.Err() != nil:
 			// Close interrupted the step; whatever it returned is a consequence.
+		case errors.Is(err, errEnded):
+			p.event(fmt.Sprintf("%s: %v", where, err))
+			p.release(c) // the step hung up already; this only makes sure
 		case clientGone(err):
 			p.event(fmt.Sprintf("%s: client went away: %v", where, err))
 			p.release(c) // nothing more can happen on it
