@@ -65,4 +65,24 @@
 // and every other byte as '.'. An empty chunk has an empty hex stream and no
 // rows. The lines of one dump are never interleaved with another dump's lines
 // written by the same process.
+//
+// Secrets are left out. kafkaio dumps a SaslAuthenticate frame (API key 36,
+// which carries passwords, SCRAM proofs and tokens, and the server's SASL
+// data in its response) only up to the end of its header: the size and, for
+// a request, api_key, api_version, correlation_id and client_id; for a
+// response, correlation_id. The rest of the frame is replaced by one more
+// line at the end of that dump:
+//
+//	<N bytes of SASL data redacted>
+//
+// The N bytes follow the dump's hex stream in the stream, so a reader that
+// counts bytes keeps its place; bytes of the same chunk after the frame's
+// end are dumped as a new dump. A dumper that does not know where the
+// stream's frames begin (debugging switched to level 2 on a connection
+// already carrying a stream it cannot frame) shows no content for such a
+// chunk, only
+//
+//	<N bytes not shown: frame boundaries unknown>
+//
+// [ParseRedactedLine] reads both lines.
 package kafkadebug

@@ -2,6 +2,8 @@ package kafkadebug
 
 import (
 	"bytes"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/sirupsen/logrus"
@@ -50,6 +52,50 @@ var dumpMu sync.Mutex
 // otherwise allocate a fresh buffer of about 4.4 times the chunk for each.
 var dumpBufs = sync.Pool{New: func() any { return new([]byte) }}
 
+// RedactKind says why a dump leaves bytes out.
+type RedactKind int
+
+// The reasons a dump leaves bytes out, each with its own line.
+const (
+	// RedactSASL: SASL data (a SaslAuthenticate body), written as
+	// "<N bytes of SASL data redacted>".
+	RedactSASL RedactKind = iota
+	// RedactUnknown: bytes of a stream whose frame boundaries the dumper
+	// does not know, so that it cannot tell whether they hold a secret,
+	// written as "<N bytes not shown: frame boundaries unknown>".
+	RedactUnknown
+)
+
+// RedactedLine returns the line that stands for n bytes left out of a dump.
+func RedactedLine(n int, kind RedactKind) string {
+	if kind == RedactUnknown {
+		return "<" + strconv.Itoa(n) + " bytes not shown: frame boundaries unknown>"
+	}
+	return "<" + strconv.Itoa(n) + " bytes of SASL data redacted>"
+}
+
+// ParseRedactedLine reads a line written by RedactedLine: the number of
+// bytes it stands for, and true; false for any other line.
+func ParseRedactedLine(line string) (int, bool) {
+	rest, ok := strings.CutPrefix(line, "<")
+	if !ok {
+		return 0, false
+	}
+	digits, _, _ := strings.Cut(rest, " ")
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 0 || line != RedactedLine(n, RedactSASL) && line != RedactedLine(n, RedactUnknown) {
+		return 0, false
+	}
+	return n, true
+}
+
+// DumpRedacted writes a dump of b followed by the line that stands for
+// hidden more bytes of the same chunk, which follow b in the stream and are
+// left out for the reason kind; with hidden 0 it is Dump.
+func DumpRedacted(log logrus.FieldLogger, dir Direction, addr string, b []byte, hidden int, kind RedactKind) {
+	dump(log, dir, addr, b, hidden, kind)
+}
+
 // Dump writes a level-2 dump of b through log (DefaultLogger when nil), one
 // entry per line at OutputLevel, in the format documented in the package
 // comment. addr is "host:port" with an IPv6 host in brackets. log should carry
@@ -58,6 +104,10 @@ var dumpBufs = sync.Pool{New: func() any { return new([]byte) }}
 // process never interleave with one another, whichever logger they use. The
 // caller checks the level: Dump always writes.
 func Dump(log logrus.FieldLogger, dir Direction, addr string, b []byte) {
+	dump(log, dir, addr, b, 0, RedactSASL)
+}
+
+func dump(log logrus.FieldLogger, dir Direction, addr string, b []byte, hidden int, kind RedactKind) {
 	if log == nil {
 		log = defaultLogger
 	}
@@ -68,6 +118,10 @@ func Dump(log logrus.FieldLogger, dir Direction, addr string, b []byte) {
 	text = appendHex(text, b)
 	text = append(text, '\n')
 	text = AppendHexTable(text, b)
+	if hidden > 0 {
+		text = append(text, RedactedLine(hidden, kind)...)
+		text = append(text, '\n')
+	}
 
 	dumpMu.Lock()
 	for line := range bytes.Lines(text) {

@@ -55,13 +55,14 @@ func NewContext(ctx context.Context, cfg Config) (*IO, error) {
 	if err != nil {
 		return nil, dbg.fail(newError(kafkaerr.CannotBind, &s, "connect", err, start, budget))
 	}
-	c := &IO{s: s, addr: ap.String(), remote: ap, sock: sock, local: localAddr(sock), wlock: newCallLock(), rlock: newCallLock()}
-	c.dbg = dbg.connected(c.addr, c.local.String())
-	c.w.init(c, opSend)
-	c.r.init(c, opReceive)
+	c := &IO{f: sock.f, rc: sock.rc, remote: ap, timeout: s.timeout, maxResp: int32(s.maxResp)}
+	if s.logger != nil {
+		c.ext = &extras{log: s.logger}
+	}
+	c.dbg().connected()
 	if s.tls != nil {
 		if s.keyLog != "" {
-			c.dbg.keyLog(s.keyLog)
+			c.dbg().keyLog(s.keyLog)
 		}
 		if err := c.handshake(ctx, deadline, s.tls); err != nil {
 			c.close("the TLS handshake failed")

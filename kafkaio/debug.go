@@ -16,10 +16,20 @@ import (
 // debugger reports an IO's events under KAFKA_DEBUG's "IO" module. Every
 // method checks the level first and does nothing else at level 0, so that
 // with debugging off Send and Receive allocate exactly what they would
-// without it.
+// without it, and an IO carries nothing for debugging until it first
+// writes a line: its debugState is made then.
 type debugger struct {
-	log  logrus.FieldLogger // carries the connection's fields
-	addr string             // "host:port" for dump headers
+	c  *IO         // the connection; nil while New resolves and connects
+	st *debugState // New's state, before the IO exists
+}
+
+// debugState is what a connection's debug output needs: a logger carrying
+// its fields, the broker's address for dump headers, and the frame
+// trackers that keep SASL secrets out of dumps (dump.go).
+type debugState struct {
+	log  logrus.FieldLogger
+	addr string
+	dumps
 }
 
 // debugModule is the KAFKA_DEBUG module kafkaio reports under.
@@ -30,25 +40,62 @@ func newDebugger(logger logrus.FieldLogger, host string, port int) debugger {
 	if logger == nil {
 		logger = kafkadebug.DefaultLogger()
 	}
-	addr := net.JoinHostPort(host, strconv.Itoa(port))
 	kafkadebug.WarnIfHidden(logger, debugModule)
-	// The fields are attached even with debugging off, once per IO, so that
-	// a level raised later still tells connections apart.
-	return debugger{log: logger.WithField("broker", addr), addr: addr}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	st := &debugState{addr: addr}
+	if debugModule.Level() > 0 {
+		st.log = logger.WithField("broker", addr)
+	}
+	return debugger{st: st}
 }
+
+// dbg returns c's debugger.
+func (c *IO) dbg() debugger { return debugger{c: c} }
 
 // on reports whether level's output is wanted.
 func (d debugger) on(level int) bool { return debugModule.Level() >= level }
 
-// connected returns the debugger of an established connection, whose lines
-// carry the local address so that interleaved connections can be told apart.
-func (d debugger) connected(addr, local string) debugger {
-	d.addr = addr
-	d.log = d.log.WithField("conn", local)
-	if d.on(1) {
-		kafkadebug.Event(d.log, "connected", logrus.Fields{"address": addr, "local": local})
+// state returns the debug state, making the connection's the first time:
+// its lines carry the broker's and the local address, so that interleaved
+// connections can be told apart. A state made after the connection has
+// carried bytes does not know where its frames begin (see dumps).
+func (d debugger) state() *debugState {
+	if d.c == nil {
+		if d.st.log == nil {
+			d.st.log = kafkadebug.DefaultLogger().WithField("broker", d.st.addr)
+		}
+		return d.st
 	}
-	return d
+	return d.c.debugState(false)
+}
+
+// debugState returns c's debug state, making it if needed; fresh says the
+// connection has carried no byte yet, so its frame trackers start in step.
+func (c *IO) debugState(fresh bool) *debugState {
+	if st := c.dbgs.Load(); st != nil {
+		return st
+	}
+	logger := c.logger()
+	if logger == nil {
+		logger = kafkadebug.DefaultLogger()
+	}
+	addr := c.Addr()
+	st := &debugState{addr: addr, log: logger.WithField("broker", addr).WithField("conn", c.LocalAddr())}
+	st.dumps.init(fresh)
+	if c.dbgs.CompareAndSwap(nil, st) {
+		return st
+	}
+	return c.dbgs.Load()
+}
+
+// connected reports an established connection. With debugging on, the
+// connection's debug state is made now, while its frames are in step.
+func (d debugger) connected() {
+	if !d.on(1) {
+		return
+	}
+	st := d.c.debugState(true)
+	kafkadebug.Event(st.log, "connected", logrus.Fields{"address": st.addr, "local": d.c.LocalAddr()})
 }
 
 // resolved reports the outcome of resolving the host.
@@ -66,7 +113,7 @@ func (d debugger) resolved(host string, addrs []netip.AddrPort, err error, elaps
 		}
 		f["addresses"] = list
 	}
-	kafkadebug.Event(d.log, "resolved", f)
+	kafkadebug.Event(d.state().log, "resolved", f)
 }
 
 // attempt reports one connect attempt.
@@ -78,7 +125,7 @@ func (d debugger) attempt(ap netip.AddrPort, err error, elapsed time.Duration) {
 	if err != nil {
 		outcome = err.Error()
 	}
-	kafkadebug.Event(d.log, "connect attempt", logrus.Fields{"address": ap.String(), "outcome": outcome, "elapsed": elapsed})
+	kafkadebug.Event(d.state().log, "connect attempt", logrus.Fields{"address": ap.String(), "outcome": outcome, "elapsed": elapsed})
 }
 
 // wait reports that a call found nothing to move and waits for readiness.
@@ -90,27 +137,27 @@ func (d debugger) wait(reading bool, done, total, retries int) {
 	if reading {
 		what = "wait readable"
 	}
-	kafkadebug.Event(d.log, what, logrus.Fields{"done": done, "total": total, "retries": retries})
+	kafkadebug.Event(d.state().log, what, logrus.Fields{"done": done, "total": total, "retries": retries})
 }
 
 // interrupted reports an EINTR, which is retried.
 func (d debugger) interrupted(done, total int) {
 	if d.on(1) {
-		kafkadebug.Event(d.log, "interrupted (EINTR), retrying", logrus.Fields{"done": done, "total": total})
+		kafkadebug.Event(d.state().log, "interrupted (EINTR), retrying", logrus.Fields{"done": done, "total": total})
 	}
 }
 
 // eof reports that the peer closed its side.
 func (d debugger) eof(done int) {
 	if d.on(1) {
-		kafkadebug.Event(d.log, "EOF from peer", logrus.Fields{"done": done})
+		kafkadebug.Event(d.state().log, "EOF from peer", logrus.Fields{"done": done})
 	}
 }
 
 // closed reports that the IO was closed, and why.
 func (d debugger) closed(why string) {
 	if d.on(1) {
-		kafkadebug.Event(d.log, "closed", logrus.Fields{"why": why})
+		kafkadebug.Event(d.state().log, "closed", logrus.Fields{"why": why})
 	}
 }
 
@@ -122,21 +169,20 @@ func (d debugger) fail(err error) error {
 		if errors.As(err, &ke) {
 			code = ke.Code
 		}
-		kafkadebug.Event(d.log, "returning IO error "+strconv.Itoa(int(code))+": "+err.Error(), nil)
+		kafkadebug.Event(d.state().log, "returning IO error "+strconv.Itoa(int(code))+": "+err.Error(), nil)
 	}
 	return err
 }
 
-// dump writes a level-2 dump of a sent message or a received chunk.
-func (d debugger) dump(request bool, b []byte) {
+// dump writes a level-2 dump of a sent message or a received chunk, with
+// any SASL secret in it redacted (see dumps). frameStart says the chunk is
+// known to begin a frame: a Send's message, a ReceiveFrame's size.
+func (d debugger) dump(request bool, b []byte, frameStart bool) {
 	if !d.on(2) || len(b) == 0 {
 		return
 	}
-	dir := kafkadebug.Response
-	if request {
-		dir = kafkadebug.Request
-	}
-	kafkadebug.Dump(d.log, dir, d.addr, b)
+	st := d.state()
+	st.dump(st.log, st.addr, request, b, frameStart)
 }
 
 // handshake reports a completed TLS handshake: what was agreed, whom the
@@ -159,13 +205,13 @@ func (d debugger) handshake(cs *tls.ConnectionState, elapsed time.Duration) {
 	if cs.NegotiatedProtocol != "" {
 		f["alpn"] = cs.NegotiatedProtocol
 	}
-	kafkadebug.Event(d.log, "tls handshake", f)
+	kafkadebug.Event(d.state().log, "tls handshake", f)
 }
 
 // keyLog warns that the session keys are being written to a file.
 func (d debugger) keyLog(path string) {
 	if d.on(1) {
-		kafkadebug.Event(d.log, "warning: appending TLS session keys to "+EnvKeyLogFile+" "+path+
+		kafkadebug.Event(d.state().log, "warning: appending TLS session keys to "+EnvKeyLogFile+" "+path+
 			": anyone who can read it can decrypt this connection", nil)
 	}
 }

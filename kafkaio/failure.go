@@ -17,7 +17,7 @@ import (
 type call struct {
 	start  time.Time
 	budget time.Duration
-	prior  int    // bytes of the call moved by earlier buffers (a frame's size)
+	done   int    // bytes of the call moved (returned, for a receive) before it failed
 	total  int    // bytes the call has to move, as far as it knows
 	detail string // set for a bad frame size
 	phase  string // overrides the phase classify would name
@@ -31,7 +31,7 @@ func (c *IO) fail(ctx context.Context, what op, t *transfer, waitErr error, cl c
 	if cl.phase != "" {
 		phase = cl.phase
 	}
-	e := kafkaerr.New(code, string(what), c.addr, cause)
+	e := kafkaerr.New(code, string(what), c.Addr(), cause)
 	e.Phase = phase
 	e.Detail = cl.detail
 	if code == kafkaerr.NoConnection {
@@ -40,14 +40,14 @@ func (c *IO) fail(ctx context.Context, what op, t *transfer, waitErr error, cl c
 			e.Detail = c.unansweredHint() + "; " + e.Detail
 		}
 	}
-	e.Done = cl.prior + t.done
+	e.Done = cl.done
 	e.Total = cl.total
 	e.Budget = cl.budget
 	e.Retries = t.retries
 	e.Interrupts = t.interrupts
 	e.Elapsed = time.Since(cl.start)
 	c.close(failureReason(e))
-	return c.dbg.fail(e)
+	return c.dbg().fail(e)
 }
 
 // noConnectionDetail says what a NoConnection of operation what means for
@@ -107,7 +107,7 @@ func (c *IO) classify(ctx context.Context, what op, t *transfer, waitErr error, 
 	if what == opSend {
 		failCode, syscallName, waitPhase = kafkaerr.CannotSend, "send", "wait writable"
 	}
-	done := cl.prior + t.done
+	done := cl.done
 	// "Nothing moved and the peer is gone" is the one failure after which
 	// sending the request again on a new connection is safe.
 	peerGone := func(code kafkaerr.Code) kafkaerr.Code {
@@ -166,7 +166,7 @@ func syscallError(name string, err error) error {
 // closedError is the error of a call of total bytes made after the IO was
 // closed; nothing of it moved. It says why the IO closed.
 func (c *IO) closedError(what op, total int) error {
-	e := kafkaerr.New(kafkaerr.NoConnection, string(what), c.addr, net.ErrClosed)
+	e := kafkaerr.New(kafkaerr.NoConnection, string(what), c.Addr(), net.ErrClosed)
 	e.Detail = "attempt to work with a closed socket: " + c.closeReason() + "; " + noConnectionDetail(what, "")
 	e.Total = total
 	return e

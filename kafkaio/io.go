@@ -3,10 +3,13 @@ package kafkaio
 import (
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,30 +27,46 @@ import (
 // each call moving its bytes as one unit. Close, IsAlive and the accessors
 // are safe at any time; Close unblocks calls in progress.
 type IO struct {
-	s      settings
-	addr   string         // "host:port" as connected, IPv6 in brackets
-	remote netip.AddrPort // the broker's address, as connected
-	local  netip.AddrPort // the local address, which tells connections apart in logs
-	sock   *conn
-	sec    *tlsState // nil on a plaintext connection
+	f       *os.File                   // the socket, owned by the runtime poller
+	rc      syscall.RawConn            // f's, through which every syscall runs
+	remote  netip.AddrPort             // the broker's address, as connected
+	timeout time.Duration              // each call's budget when its context has none
+	sec     *tlsState                  // nil on a plaintext connection
+	ext     *extras                    // what a default Config does not need; nil then
+	dbgs    atomic.Pointer[debugState] // made at the connection's first debug output
+
 	closed atomic.Bool
 	once   sync.Once
 	cerr   error
 	why    string // why the IO closed: the failure that closed it, or Close; set once, before closed
 
-	wlock    callLock // serialises senders; guards w
-	w        transfer
-	rlock    callLock // serialises receivers; guards r, hdr and answered
-	r        transfer
-	hdr      [4]byte // the size prefix ReceiveFrame reads
-	answered bool    // a byte has been received on the connection
+	wlock    callLock    // serialises senders
+	rlock    callLock    // serialises receivers; guards rb, hdr and answered
+	rb       readBuf     // bytes read ahead
+	maxResp  int32       // the largest response accepted
+	hdr      [4]byte     // the size prefix ReceiveFrame reads
+	buffered atomic.Bool // rb holds bytes (read by Send's peer check)
+	answered bool        // a byte has been received on the connection
+}
 
-	dbg debugger
+// extras are the parts of an IO that only some configurations use, kept
+// out of line so that an idle connection with a default Config is small.
+type extras struct {
+	log logrus.FieldLogger // Config.Logger
+	neg *negotiation       // what New's ApiVersions and SASL found
+}
+
+// logger returns Config.Logger, or nil for kafkadebug's default.
+func (c *IO) logger() logrus.FieldLogger {
+	if c.ext == nil {
+		return nil
+	}
+	return c.ext.log
 }
 
 // localAddr returns the socket's local address; the zero AddrPort if the
 // kernel cannot say.
-func localAddr(c *conn) netip.AddrPort {
+func (c *IO) localAddr() netip.AddrPort {
 	var local netip.AddrPort
 	_ = c.rc.Control(func(fd uintptr) {
 		sa, err := unix.Getsockname(int(fd))
@@ -66,17 +85,17 @@ func localAddr(c *conn) netip.AddrPort {
 
 // Addr returns the broker's address as connected, "host:port" with an IPv6
 // host in brackets.
-func (c *IO) Addr() string { return c.addr }
+func (c *IO) Addr() string { return c.remote.String() }
 
 // LocalAddr returns the connection's local "host:port".
-func (c *IO) LocalAddr() string { return c.local.String() }
+func (c *IO) LocalAddr() string { return c.localAddr().String() }
 
 // localTCPAddr and remoteTCPAddr are the addresses as net.Conn gives them.
-func (c *IO) localTCPAddr() *net.TCPAddr  { return net.TCPAddrFromAddrPort(c.local) }
+func (c *IO) localTCPAddr() *net.TCPAddr  { return net.TCPAddrFromAddrPort(c.localAddr()) }
 func (c *IO) remoteTCPAddr() *net.TCPAddr { return net.TCPAddrFromAddrPort(c.remote) }
 
 // Timeout returns the default budget of each Send and Receive call.
-func (c *IO) Timeout() time.Duration { return c.s.timeout }
+func (c *IO) Timeout() time.Duration { return c.timeout }
 
 // Close closes the connection. It unblocks any Send or Receive in progress,
 // which then fail with net.ErrClosed in the chain: kafkaerr.NoConnection if
@@ -103,8 +122,8 @@ func (c *IO) close(why string) error {
 		if c.sec != nil && why == closedByCaller {
 			c.closeTLS()
 		}
-		c.cerr = c.sock.f.Close()
-		c.dbg.closed(why)
+		c.cerr = c.f.Close()
+		c.dbg().closed(why)
 	})
 	return c.cerr
 }
@@ -131,7 +150,7 @@ func (c *IO) IsAlive() bool {
 		return false
 	}
 	alive := false
-	err := c.sock.rc.Control(func(fd uintptr) {
+	err := c.rc.Control(func(fd uintptr) {
 		info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
 		alive = err == nil && info.State == tcpEstablished
 	})

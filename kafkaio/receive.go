@@ -15,70 +15,71 @@ func (c *IO) Receive(n int) ([]byte, error) {
 
 // ReceiveContext reads exactly n bytes before the call's deadline (ctx's
 // when it has one, otherwise the IO's timeout from now) and returns them in
-// a new slice. It never reads past n bytes.
+// a new slice. Bytes the IO has already read ahead come first (see IO).
 //
 // EOF, a reset or a Close before the first byte is kafkaerr.NoConnection
 // with Op "receive": no byte of the response arrived, but the request it
 // answers was written by an earlier Send and may have been carried out, so
 // only an idempotent request may be sent again on a new connection. Any
 // other failure, including EOF part way and every timeout, is
-// kafkaerr.CannotRecv with the bytes received so far counted in the error. Either way the IO is closed and no bytes are
-// returned. n <= 0, n over Config.MaxResponseBytes, or a nil ctx is
-// kafkaerr.MismatchArgument and leaves the IO as it was.
+// kafkaerr.CannotRecv with the bytes received so far counted in the error.
+// Either way the IO is closed and no bytes are returned. n <= 0, n over
+// Config.MaxResponseBytes, or a nil ctx is kafkaerr.MismatchArgument and
+// leaves the IO as it was.
 func (c *IO) ReceiveContext(ctx context.Context, n int) ([]byte, error) {
 	if ctx == nil {
-		return nil, c.dbg.fail(errNilContext(opReceive))
+		return nil, c.dbg().fail(errNilContext(opReceive))
 	}
-	if n <= 0 || n > c.s.maxResp {
-		return nil, c.dbg.fail(kafkaerr.Argument(string(opReceive),
-			"length "+strconv.Itoa(n)+" is outside 1.."+strconv.Itoa(c.s.maxResp)))
+	if n <= 0 || n > int(c.maxResp) {
+		return nil, c.dbg().fail(kafkaerr.Argument(string(opReceive),
+			"length "+strconv.Itoa(n)+" is outside 1.."+strconv.Itoa(int(c.maxResp))))
 	}
 	if c.closed.Load() { // spare the allocation; receive checks again
-		return nil, c.dbg.fail(c.closedError(opReceive, n))
+		return nil, c.dbg().fail(c.closedError(opReceive, n))
 	}
 	p := make([]byte, n)
-	if err := c.receive(ctx, opReceive, p); err != nil {
+	if err := c.receive(ctx, p); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
 // ReceiveInto fills p completely, as ReceiveContext does for len(p) bytes,
-// without allocating (a cancellable ctx adds context.AfterFunc's two). A nil
-// or empty p, or a nil ctx, is kafkaerr.MismatchArgument.
+// without allocating (a cancellable ctx adds context.AfterFunc's two when
+// the call has to wait). A nil or empty p, or a nil ctx, is
+// kafkaerr.MismatchArgument.
 func (c *IO) ReceiveInto(ctx context.Context, p []byte) error {
 	if ctx == nil {
-		return c.dbg.fail(errNilContext(opReceive))
+		return c.dbg().fail(errNilContext(opReceive))
 	}
 	if len(p) == 0 {
-		return c.dbg.fail(kafkaerr.Argument(string(opReceive), "buffer is nil or empty"))
+		return c.dbg().fail(kafkaerr.Argument(string(opReceive), "buffer is nil or empty"))
 	}
-	return c.receive(ctx, opReceive, p)
+	return c.receive(ctx, p)
 }
 
 // receive fills p under one deadline, holding the receive lock.
-func (c *IO) receive(ctx context.Context, what op, p []byte) error {
-	cl, deadline, err := c.begin(ctx, what, c.rlock, len(p))
+func (c *IO) receive(ctx context.Context, p []byte) error {
+	rc, err := c.beginRecv(ctx, opReceive, len(p))
 	if err != nil {
 		return err
 	}
-	defer c.rlock.release()
-	t := &c.r
-	t.start(p)
-	waitErr := t.run(ctx, deadline)
-	c.dbg.dump(false, p[:t.done])
-	c.answered = c.answered || t.done > 0
-	if waitErr == nil && !t.failed() {
-		return nil
+	got, ok := rc.readFull(p)
+	c.dbg().dump(false, p[:got], false)
+	if !ok {
+		rc.cl.done = got
+		return c.failRecv(&rc)
 	}
-	return c.fail(ctx, what, t, waitErr, cl)
+	c.finishRecv(&rc)
+	return nil
 }
 
 // ReceiveFrame reads one Kafka response: an int32 big-endian size, then
 // that many bytes, all under one deadline (ctx's, or the IO's timeout). It
 // returns the body without the size, in dst when cap(dst) is large enough
 // (no allocation, for a ctx that cannot be cancelled) and in a new slice
-// otherwise.
+// otherwise. A response the IO has already read ahead is returned at once,
+// without a syscall.
 //
 // A size that cannot be a Kafka response (negative, under 4 bytes for the
 // correlation id, or over Config.MaxResponseBytes) is kafkaerr.CannotRecv
@@ -88,42 +89,37 @@ func (c *IO) receive(ctx context.Context, what op, p []byte) error {
 // A nil ctx is kafkaerr.MismatchArgument and leaves the IO as it was.
 func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
 	if ctx == nil {
-		return nil, c.dbg.fail(errNilContext(opReceiveFrame))
+		return nil, c.dbg().fail(errNilContext(opReceiveFrame))
 	}
-	cl, deadline, err := c.begin(ctx, opReceiveFrame, c.rlock, 4)
+	rc, err := c.beginRecv(ctx, opReceiveFrame, 4)
 	if err != nil {
 		return nil, err
 	}
-	defer c.rlock.release()
-	t := &c.r
-	t.start(c.hdr[:])
-	waitErr := t.arm(ctx, deadline) // once for the size and the body
-	defer t.disarm()
-	if waitErr == nil {
-		waitErr = t.wait(t.step)
+	hdr := c.hdr[:] // a field: a local would escape through the transfer
+	got, ok := rc.readFull(hdr)
+	c.dbg().dump(false, hdr[:got], true)
+	if !ok {
+		rc.cl.done = got
+		return nil, c.failRecv(&rc)
 	}
-	c.dbg.dump(false, c.hdr[:t.done])
-	c.answered = c.answered || t.done > 0
-	if waitErr != nil || t.failed() {
-		return nil, c.fail(ctx, opReceiveFrame, t, waitErr, cl)
-	}
-
-	size := int32(binary.BigEndian.Uint32(c.hdr[:]))
-	if size < 4 || int(size) > c.s.maxResp {
-		return nil, c.fail(ctx, opReceiveFrame, t, nil, cl.badFrame(c.hdr, size, c.s.maxResp))
+	size := int32(binary.BigEndian.Uint32(hdr))
+	if size < 4 || size > c.maxResp {
+		rc.cl.done = 4
+		rc.cl = rc.cl.badFrame(c.hdr, size, int(c.maxResp))
+		return nil, c.failRecv(&rc)
 	}
 	body := dst[:0]
 	if cap(body) < int(size) {
 		body = make([]byte, size)
 	}
 	body = body[:size]
-
-	cl.prior, cl.total = 4, 4+int(size)
-	t.reset(body)
-	waitErr = t.wait(t.step)
-	c.dbg.dump(false, body[:t.done])
-	if waitErr != nil || t.failed() {
-		return nil, c.fail(ctx, opReceiveFrame, t, waitErr, cl)
+	rc.cl.total = 4 + int(size)
+	got, ok = rc.readFull(body)
+	c.dbg().dump(false, body[:got], false)
+	if !ok {
+		rc.cl.done = 4 + got
+		return nil, c.failRecv(&rc)
 	}
+	c.finishRecv(&rc)
 	return body, nil
 }

@@ -31,26 +31,31 @@ func (c *IO) Send(msg []byte) (int, error) {
 func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
 	switch {
 	case ctx == nil:
-		return 0, c.dbg.fail(errNilContext(opSend))
+		return 0, c.dbg().fail(errNilContext(opSend))
 	case len(msg) == 0:
-		return 0, c.dbg.fail(kafkaerr.Argument(string(opSend), "message is empty"))
+		return 0, c.dbg().fail(kafkaerr.Argument(string(opSend), "message is empty"))
 	case len(msg) > MaxRequestBytes:
-		return 0, c.dbg.fail(kafkaerr.Argument(string(opSend),
+		return 0, c.dbg().fail(kafkaerr.Argument(string(opSend),
 			"message of "+strconv.Itoa(len(msg))+" bytes is over MaxRequestBytes ("+strconv.Itoa(MaxRequestBytes)+")"))
 	}
-	cl, deadline, err := c.begin(ctx, opSend, c.wlock, len(msg))
+	cl, deadline, err := c.begin(ctx, opSend, &c.wlock, len(msg))
 	if err != nil {
 		return 0, err
 	}
 	defer c.wlock.release()
-	c.dbg.dump(true, msg)
+	c.dbg().dump(true, msg, true)
 
-	t := &c.w
+	t := c.takeTransfer(true)
+	defer t.put()
 	t.start(msg)
-	t.peerCheck = true
+	// Bytes read ahead and not yet returned are a response queued ahead of
+	// any close, as unread bytes in the kernel are: the peek could not see
+	// past them either, so it is spared.
+	t.peerCheck = !c.buffered.Load()
 	waitErr := t.run(ctx, deadline)
 	if waitErr == nil && !t.failed() {
 		return len(msg), nil
 	}
+	cl.done = t.done
 	return t.done, c.fail(ctx, opSend, t, waitErr, cl)
 }

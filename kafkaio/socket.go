@@ -134,12 +134,16 @@ func zoneIndex(zone string) (uint32, error) {
 	return uint32(ifi.Index), nil
 }
 
+// fileName names every socket's os.File. The name only shows in the
+// errors of the file's own methods, which kafkaio never returns.
+const fileName = "kafkaio socket"
+
 // newConn hands fd to the runtime poller. os.NewFile registers a
 // non-blocking descriptor with the poller; SyscallConn then lets every
 // syscall run on the raw fd while waits go through the poller. (Fd() is never
 // called: it would switch the socket back to blocking mode.)
 func newConn(fd int, ap netip.AddrPort) (*conn, error) {
-	f := os.NewFile(uintptr(fd), "tcp:"+ap.String())
+	f := os.NewFile(uintptr(fd), fileName) // a constant: a name per socket would cost an allocation
 	rc, err := f.SyscallConn()
 	if err != nil {
 		f.Close()

@@ -81,7 +81,7 @@ func (c *IO) handshake(ctx context.Context, deadline time.Time, conf *tls.Config
 	st := &tlsState{}
 	st.raw.init(c)
 	st.conn = tls.Client(&st.raw, conf)
-	f := c.sock.f
+	f := c.f
 	if err := f.SetDeadline(deadline); err != nil {
 		return err
 	}
@@ -95,10 +95,8 @@ func (c *IO) handshake(ctx context.Context, deadline time.Time, conf *tls.Config
 		return handshakeError(ctx, err, st.raw.received)
 	}
 	c.sec = st
-	c.w.sec, c.w.raw = st.conn, &st.raw.w
-	c.r.sec, c.r.raw = st.conn, &st.raw.r
 	cs := st.conn.ConnectionState()
-	c.dbg.handshake(&cs, time.Since(start))
+	c.dbg().handshake(&cs, time.Since(start))
 	return nil
 }
 
@@ -158,7 +156,7 @@ func (t *transfer) moveTLS() error {
 	if t.sending {
 		if t.peerCheck {
 			t.peerCheck = false
-			if cerr := t.conn.sock.rc.Control(t.checkPeerFn); cerr != nil {
+			if cerr := t.conn.rc.Control(t.checkPeerFn); cerr != nil {
 				return cerr
 			}
 			if t.checkFailed {
@@ -205,8 +203,8 @@ type rawConn struct {
 
 func (rc *rawConn) init(c *IO) {
 	rc.c = c
-	rc.r.init(c, opReceive)
-	rc.w.init(c, opSend)
+	rc.r.init(c, false)
+	rc.w.init(c, true)
 }
 
 // Read reads at least one byte into p, as much as the socket has.
@@ -214,7 +212,7 @@ func (rc *rawConn) Read(p []byte) (int, error) {
 	t := &rc.r
 	t.reset(p)
 	t.need = 1
-	err := t.wait(t.step)
+	err := t.wait()
 	rc.received += t.done
 	switch {
 	case err != nil:
@@ -239,11 +237,11 @@ func (rc *rawConn) Write(p []byte) (int, error) {
 	t.reset(p)
 	t.noWait = rc.closing
 	if !rc.sending.Load() && !rc.closing && rc.c.sec != nil {
-		if err := t.setDeadline(rc.c.r.deadline); err != nil {
+		if err := t.setDeadline(rc.r.deadline); err != nil {
 			return 0, err
 		}
 	}
-	err := t.wait(t.step)
+	err := t.wait()
 	switch {
 	case err != nil:
 		return t.done, err
@@ -265,9 +263,9 @@ func (rc *rawConn) RemoteAddr() net.Addr { return rc.c.remoteTCPAddr() }
 
 // The deadlines are the file's: crypto/tls sets one only to bound its
 // close_notify.
-func (rc *rawConn) SetDeadline(t time.Time) error      { return rc.c.sock.f.SetDeadline(t) }
-func (rc *rawConn) SetReadDeadline(t time.Time) error  { return rc.c.sock.f.SetReadDeadline(t) }
-func (rc *rawConn) SetWriteDeadline(t time.Time) error { return rc.c.sock.f.SetWriteDeadline(t) }
+func (rc *rawConn) SetDeadline(t time.Time) error      { return rc.c.f.SetDeadline(t) }
+func (rc *rawConn) SetReadDeadline(t time.Time) error  { return rc.c.f.SetReadDeadline(t) }
+func (rc *rawConn) SetWriteDeadline(t time.Time) error { return rc.c.f.SetWriteDeadline(t) }
 
 // closeTLS sends a close_notify alert when the socket can take it at once,
 // never waiting for it. A call still writing keeps crypto/tls from sending

@@ -25,26 +25,25 @@ const (
 var errNoProgress = errors.New("no progress after MaxRetries attempts")
 
 // transfer is the state of one Send or Receive as the poller runs its step
-// function. The IO keeps one per direction and binds step once, so that a
-// call hands the poller a method value instead of a new closure: that is
-// what keeps Send and Receive free of allocations.
+// function. A call takes one from a pool and gives it back at its end, so
+// that an idle IO carries none; the step functions and the cancellation
+// hook are bound once per pooled transfer, so that a call hands the poller
+// method values instead of new closures: that is what keeps Send and
+// Receive free of allocations.
 type transfer struct {
-	conn *IO
-	// Bound once in init, so that a call passes method values around
-	// instead of making closures: step is sendStep or recvStep, wait is the
-	// RawConn's Write or Read, and setDeadline the file's write or read
-	// deadline setter.
-	step        func(fd uintptr) bool
-	wait        func(func(fd uintptr) bool) error
-	setDeadline func(time.Time) error
+	conn    *IO
+	sending bool // the transfer writes
+
+	// Bound once, when the pool makes the transfer.
+	sendStepFn  func(fd uintptr) bool
+	recvStepFn  func(fd uintptr) bool
 	checkPeerFn func(fd uintptr) // checkPeer, for the TLS Send's peer check
-	sending     bool             // the transfer writes
 	onCancel    func()           // for context.AfterFunc: interrupts the wait
 	cancelling  sync.WaitGroup   // counts an onCancel that may be running
 	stopCancel  func() bool      // set by arm for a cancellable context
 
 	// sec is the TLS stream that moves this direction's bytes, or nil on
-	// a plaintext connection, where step runs on the socket itself.
+	// a plaintext connection, where the step function runs on the socket.
 	sec *tls.Conn
 	// raw is, under TLS, the socket transfer of this direction beneath
 	// sec, whose counters this call reports.
@@ -64,21 +63,74 @@ type transfer struct {
 	err         error     // the syscall error that ended the loop, if any
 }
 
-// init binds the transfer to c and to its direction's functions.
-func (t *transfer) init(c *IO, dir op) {
-	t.conn = c
-	f, rc := c.sock.f, c.sock.rc
-	t.sending = dir == opSend
-	t.checkPeerFn = t.checkPeer
-	if t.sending {
-		t.step, t.wait, t.setDeadline = t.sendStep, rc.Write, f.SetWriteDeadline
-	} else {
-		t.step, t.wait, t.setDeadline = t.recvStep, rc.Read, f.SetReadDeadline
-	}
+// transfers recycles the transfers of finished calls.
+var transfers = sync.Pool{New: func() any { return newTransfer() }}
+
+// newTransfer makes a transfer with its functions bound.
+func newTransfer() *transfer {
+	t := &transfer{}
+	t.bindFuncs()
+	return t
+}
+
+// bindFuncs binds the functions a call hands the poller and the context to
+// t, once for the transfer's life.
+func (t *transfer) bindFuncs() {
+	t.sendStepFn, t.recvStepFn, t.checkPeerFn = t.sendStep, t.recvStep, t.checkPeer
 	t.onCancel = func() {
 		_ = t.setDeadline(aLongTimeAgo) // wakes the parked call at once
 		t.cancelling.Done()
 	}
+}
+
+// init binds a transfer that is not pooled, one of the socket transfers
+// beneath a TLS stream, to c for good.
+func (t *transfer) init(c *IO, sending bool) {
+	t.bindFuncs()
+	t.conn, t.sending = c, sending
+}
+
+// takeTransfer returns a transfer for a call of c in one direction. Give
+// it back with put.
+func (c *IO) takeTransfer(sending bool) *transfer {
+	t := transfers.Get().(*transfer)
+	t.bind(c, sending)
+	return t
+}
+
+// bind points t at c's socket (or its TLS stream) in one direction.
+func (t *transfer) bind(c *IO, sending bool) {
+	t.conn, t.sending = c, sending
+	t.sec, t.raw = nil, nil
+	if c.sec != nil {
+		t.sec, t.raw = c.sec.conn, &c.sec.raw.r
+		if sending {
+			t.raw = &c.sec.raw.w
+		}
+	}
+}
+
+// put gives t back to the pool, holding on to nothing of its call.
+func (t *transfer) put() {
+	t.conn, t.sec, t.raw, t.buf, t.err = nil, nil, nil, nil, nil
+	transfers.Put(t)
+}
+
+// wait runs the step function in the runtime poller until it reports the
+// loop is over, parking the goroutine while the socket is not ready.
+func (t *transfer) wait() error {
+	if t.sending {
+		return t.conn.rc.Write(t.sendStepFn)
+	}
+	return t.conn.rc.Read(t.recvStepFn)
+}
+
+// setDeadline sets the deadline of this transfer's direction on the file.
+func (t *transfer) setDeadline(d time.Time) error {
+	if t.sending {
+		return t.conn.f.SetWriteDeadline(d)
+	}
+	return t.conn.f.SetReadDeadline(d)
 }
 
 // run moves buf under deadline, cut short when ctx ends. It returns the
@@ -100,7 +152,7 @@ func (t *transfer) move() error {
 	if t.sec != nil {
 		return t.moveTLS()
 	}
-	return t.wait(t.step)
+	return t.wait()
 }
 
 // arm sets the call's deadline on the socket and has ctx's cancellation
@@ -211,11 +263,11 @@ func (t *transfer) advance(n int, err error, reading bool) bool {
 		return true
 	case err == nil && reading: // a read of 0 bytes is EOF
 		t.eof = true
-		t.conn.dbg.eof(t.done)
+		t.conn.dbg().eof(t.done)
 		return false
 	case err == unix.EINTR:
 		t.interrupts++
-		t.conn.dbg.interrupted(t.done, len(t.buf))
+		t.conn.dbg().interrupted(t.done, len(t.buf))
 		return true
 	case err == nil || err == unix.EAGAIN:
 		// Nothing moved. The first time, that just means waiting for
@@ -230,7 +282,7 @@ func (t *transfer) advance(n int, err error, reading bool) bool {
 			}
 		}
 		t.woke = true
-		t.conn.dbg.wait(reading, t.done, len(t.buf), t.retries)
+		t.conn.dbg().wait(reading, t.done, len(t.buf), t.retries)
 		return false
 	default:
 		t.err = err
