@@ -2,7 +2,7 @@
 //
 // Every failure carries a Code from the client-side table used by Perl's Kafka
 // package (-1000 to -1019), so that code written against that table keeps its
-// meaning. A Code is itself an error and serves as a sentinel:
+// meaning, or kafkaio's own AuthenticationFailed (-1020), past that table. A Code is itself an error and serves as a sentinel:
 //
 //	if errors.Is(err, kafkaerr.CannotBind) { /* try another broker */ }
 //
@@ -57,6 +57,14 @@ const (
 	IncompatibleHostIPVersion  Code = -1017 // the host does not fit the requested IP version
 	NoConnection               Code = -1018 // the connection was gone before any byte of the call moved; see the package doc for what Op says
 	GroupCoordinatorNotFound   Code = -1019 // no group coordinator was found
+
+	// AuthenticationFailed is kafkaio's own, past the end of Kafka.pm's
+	// table: SASL authentication failed, because the broker refused it (an
+	// error, or a closed connection, which is what a broker does on a wrong
+	// password), the broker does not offer the mechanism, or the broker's
+	// answers failed the mechanism's checks. A timeout during SASL is
+	// CannotBind, with the deadline in the chain.
+	AuthenticationFailed Code = -1020
 )
 
 // texts are the codes' messages, as Kafka.pm's %ERROR table words them.
@@ -81,12 +89,14 @@ var texts = map[Code]string{
 	IncompatibleHostIPVersion:  "'Incompatible host name and IP version'",
 	NoConnection:               "'No connection'",
 	GroupCoordinatorNotFound:   "'Group Coordinator Not Found'",
+	AuthenticationFailed:       "Authentication failed",
 }
 
-// Codes returns every defined code, from -1000 down to -1019.
+// Codes returns every defined code, from -1000 down: Kafka.pm's table
+// (-1000 to -1019), then kafkaio's own (-1020).
 func Codes() []Code {
 	all := make([]Code, 0, len(texts))
-	for c := MismatchArgument; c >= GroupCoordinatorNotFound; c-- {
+	for c := MismatchArgument; c >= AuthenticationFailed; c-- {
 		all = append(all, c)
 	}
 	return all

@@ -37,6 +37,7 @@ func TestCodeTableMatchesKafkaPM(t *testing.T) {
 		-1017: "'Incompatible host name and IP version'",
 		-1018: "'No connection'",
 		-1019: "'Group Coordinator Not Found'",
+		-1020: "Authentication failed", // kafkaio's own, past Kafka.pm's table
 	}
 	codes := kafkaerr.Codes()
 	if len(codes) != len(want) {
@@ -50,7 +51,8 @@ func TestCodeTableMatchesKafkaPM(t *testing.T) {
 			t.Errorf("Code(%d).Valid() = false", int(c))
 		}
 	}
-	if kafkaerr.NoConnection != -1018 || kafkaerr.GroupCoordinatorNotFound != -1019 || kafkaerr.MismatchArgument != -1000 {
+	if kafkaerr.NoConnection != -1018 || kafkaerr.GroupCoordinatorNotFound != -1019 || kafkaerr.MismatchArgument != -1000 ||
+		kafkaerr.AuthenticationFailed != -1020 {
 		t.Error("named constants do not carry their table values")
 	}
 	if got := kafkaerr.Code(-42).Error(); got != "kafkaerr.Code(-42)" {

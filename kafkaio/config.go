@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kafkaio/kafkaio/kafkaerr"
+	"github.com/kafkaio/kafkaio/kafkaio/sasl"
 	"github.com/sirupsen/logrus"
 )
 
@@ -118,6 +119,11 @@ type Config struct {
 	// NegotiateVersions makes New send ApiVersions even without SASL, so
 	// that APIVersion can answer.
 	NegotiateVersions bool
+	// SASL, when set, makes New authenticate with this mechanism after the
+	// TLS handshake (if any) and inside its one budget: ApiVersions, then
+	// SaslHandshake v1 and SaslAuthenticate rounds. See package
+	// kafkaio/sasl for the mechanisms. nil means no authentication.
+	SASL sasl.Mechanism
 }
 
 // DefaultClientID is the client id of New's own requests when
@@ -141,6 +147,7 @@ type settings struct {
 	keyLog    string      // the SSLKEYLOGFILE the handshake appends to, if any
 	clientID  string
 	negotiate bool // New sends ApiVersions
+	sasl      sasl.Mechanism
 }
 
 // check validates cfg and fills in defaults. Every rejection is a
@@ -159,7 +166,8 @@ func (cfg Config) check() (settings, error) {
 		maxResp:   cfg.MaxResponseBytes,
 		logger:    cfg.Logger,
 		clientID:  cfg.ClientID,
-		negotiate: cfg.NegotiateVersions,
+		negotiate: cfg.NegotiateVersions || cfg.SASL != nil,
+		sasl:      cfg.SASL,
 	}
 	switch {
 	case s.host == "":

@@ -69,6 +69,21 @@ func NewContext(ctx context.Context, cfg Config) (*IO, error) {
 			return nil, dbg.fail(newError(kafkaerr.CannotBind, &s, "tls handshake", err, start, budget))
 		}
 	}
+	if s.negotiate {
+		if c.ext == nil {
+			c.ext = &extras{}
+		}
+		c.ext.neg = &negotiation{mech: s.sasl, clientID: s.clientID}
+		sc := &setupCall{c: c, op: opNew, addr: net.JoinHostPort(s.host, strconv.Itoa(s.port)), start: start, budget: budget}
+		if err := c.negotiateVersions(ctx, sc); err != nil {
+			return nil, err
+		}
+		if s.sasl != nil {
+			if err := c.authenticate(ctx, sc); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return c, nil
 }
 

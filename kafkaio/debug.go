@@ -215,3 +215,18 @@ func (d debugger) keyLog(path string) {
 			": anyone who can read it can decrypt this connection", nil)
 	}
 }
+
+// negotiated reports the broker's ApiVersions answer.
+func (d debugger) negotiated(version int16, keys int) {
+	if d.on(1) {
+		kafkadebug.Event(d.state().log, "api versions", logrus.Fields{"version": version, "keys": keys})
+	}
+}
+
+// authenticated reports a completed SASL exchange: the mechanism and the
+// session's lifetime, never anything that was sent.
+func (d debugger) authenticated(mechanism string, lifetime time.Duration) {
+	if d.on(1) {
+		kafkadebug.Event(d.state().log, "sasl authenticated", logrus.Fields{"mechanism": mechanism, "session_lifetime": lifetime})
+	}
+}

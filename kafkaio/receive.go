@@ -95,18 +95,24 @@ func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.receiveFrame(&rc, dst)
+}
+
+// receiveFrame reads one response frame for rc, which holds the receive
+// lock; it ends the call, releasing the lock.
+func (c *IO) receiveFrame(rc *recvCall, dst []byte) ([]byte, error) {
 	hdr := c.hdr[:] // a field: a local would escape through the transfer
 	got, ok := rc.readFull(hdr)
 	c.dbg().dump(false, hdr[:got], true)
 	if !ok {
 		rc.cl.done = got
-		return nil, c.failRecv(&rc)
+		return nil, c.failRecv(rc)
 	}
 	size := int32(binary.BigEndian.Uint32(hdr))
 	if size < 4 || size > c.maxResp {
 		rc.cl.done = 4
 		rc.cl = rc.cl.badFrame(c.hdr, size, int(c.maxResp))
-		return nil, c.failRecv(&rc)
+		return nil, c.failRecv(rc)
 	}
 	body := dst[:0]
 	if cap(body) < int(size) {
@@ -118,8 +124,8 @@ func (c *IO) ReceiveFrame(ctx context.Context, dst []byte) ([]byte, error) {
 	c.dbg().dump(false, body[:got], false)
 	if !ok {
 		rc.cl.done = 4 + got
-		return nil, c.failRecv(&rc)
+		return nil, c.failRecv(rc)
 	}
-	c.finishRecv(&rc)
+	c.finishRecv(rc)
 	return body, nil
 }

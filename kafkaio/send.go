@@ -3,6 +3,7 @@ package kafkaio
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/kafkaio/kafkaio/kafkaerr"
 )
@@ -29,22 +30,34 @@ func (c *IO) Send(msg []byte) (int, error) {
 //
 // On error, n is the number of bytes the kernel accepted.
 func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
-	switch {
-	case ctx == nil:
-		return 0, c.dbg().fail(errNilContext(opSend))
-	case len(msg) == 0:
-		return 0, c.dbg().fail(kafkaerr.Argument(string(opSend), "message is empty"))
-	case len(msg) > MaxRequestBytes:
-		return 0, c.dbg().fail(kafkaerr.Argument(string(opSend),
-			"message of "+strconv.Itoa(len(msg))+" bytes is over MaxRequestBytes ("+strconv.Itoa(MaxRequestBytes)+")"))
+	if err := checkMessage(opSend, ctx, msg); err != nil {
+		return 0, c.dbg().fail(err)
 	}
 	cl, deadline, err := c.begin(ctx, opSend, &c.wlock, len(msg))
 	if err != nil {
 		return 0, err
 	}
 	defer c.wlock.release()
-	c.dbg().dump(true, msg, true)
+	return c.send(ctx, msg, cl, deadline)
+}
 
+// checkMessage refuses what no Send may write, as an argument of what.
+func checkMessage(what op, ctx context.Context, msg []byte) error {
+	switch {
+	case ctx == nil:
+		return errNilContext(what)
+	case len(msg) == 0:
+		return kafkaerr.Argument(string(what), "message is empty")
+	case len(msg) > MaxRequestBytes:
+		return kafkaerr.Argument(string(what),
+			"message of "+strconv.Itoa(len(msg))+" bytes is over MaxRequestBytes ("+strconv.Itoa(MaxRequestBytes)+")")
+	}
+	return nil
+}
+
+// send writes msg before deadline, holding the send lock.
+func (c *IO) send(ctx context.Context, msg []byte, cl call, deadline time.Time) (int, error) {
+	c.dbg().dump(true, msg, true)
 	t := c.takeTransfer(true)
 	defer t.put()
 	t.start(msg)

@@ -18,6 +18,9 @@ const (
 	opReceive      op = "receive"
 	opReceiveFrame op = "receive frame"
 	opNew          op = "new"
+	opRoundTrip    op = "round trip"
+	// opReauthenticate names Reauthenticate's errors.
+	opReauthenticate op = "reauthenticate"
 )
 
 // errNoProgress is the cause when MaxRetries consecutive attempts moved no
