@@ -95,7 +95,7 @@ func newError(code kafkaerr.Code, s *settings, phase string, cause error, start 
 	var others []error
 	var detail string
 	switch f := cause.(type) {
-	case *dialFailure:
+	case *attempts:
 		cause, others, detail = f.explain(budget)
 	case *handshakeFailure:
 		cause, detail = f.err, f.detail
@@ -113,7 +113,10 @@ func newError(code kafkaerr.Code, s *settings, phase string, cause error, start 
 // remaining time divided by the addresses left, so that one black-holed
 // address cannot use up the budget of the ones after it.
 func dialAll(ctx context.Context, addrs []netip.AddrPort, deadline time.Time, s *settings, dbg debugger) (*conn, netip.AddrPort, error) {
-	f := &dialFailure{addrs: addrs}
+	f := &attempts{what: "New", labels: make([]string, len(addrs))}
+	for i, ap := range addrs {
+		f.labels[i] = ap.String()
+	}
 	for i, ap := range addrs {
 		if f.ended = endedBy(ctx, deadline); f.ended != nil {
 			break
@@ -130,10 +133,11 @@ func dialAll(ctx context.Context, addrs []netip.AddrPort, deadline time.Time, s 
 	if f.ended == nil {
 		f.ended = endedBy(ctx, deadline)
 	}
+	f.notStarted = func(i int, ended error) error { return dialError(addrs[i], ended) }
 	return nil, netip.AddrPort{}, f
 }
 
-// endedBy returns what has ended New, if anything: its context's error
+// endedBy returns what has ended a budget, if anything: its context's error
 // (cancelled, or its deadline seen by the context's timer), or
 // os.ErrDeadlineExceeded once the deadline has passed and the timer has not
 // fired yet.
@@ -147,47 +151,50 @@ func endedBy(ctx context.Context, deadline time.Time) error {
 	return nil
 }
 
-// dialFailure carries every connect attempt's error from dialAll to
-// newError, with what ended New when its budget ran out or its context was
-// cancelled.
-type dialFailure struct {
-	addrs []netip.AddrPort // every address, in the order tried
-	errs  []error          // one per attempt made, in order
-	ended error            // set when New's budget or context ended the loop
+// attempts carries the errors of tries made in turn under one budget (New's
+// connects to each address, Bootstrap's to each broker) to the error that
+// reports them, with what ended the budget when it ran out or its context
+// was cancelled.
+type attempts struct {
+	what       string   // whose budget: "New", "Bootstrap"
+	labels     []string // what each try was, in order: an address, a broker
+	errs       []error  // one per try made, in order
+	ended      error    // set when the budget or its context ended the tries
+	notStarted func(i int, ended error) error
 }
 
-func (f *dialFailure) Error() string { c, _, _ := f.explain(0); return c.Error() }
-func (f *dialFailure) Unwrap() error { c, _, _ := f.explain(0); return c }
+func (f *attempts) Error() string { c, _, _ := f.explain(0); return c.Error() }
+func (f *attempts) Unwrap() error { c, _, _ := f.explain(0); return c }
 
-// explain picks New's cause, the other attempts, and a detail naming the
-// attempt that New's end cut short. The cause is the first attempt's error,
-// except when New's budget ran out or its context was cancelled after the
-// first attempt had failed: then it is the attempt that the end cut short
-// (or the attempt it kept from starting), so that errors.Is finds the
-// deadline or the cancellation, and the detail says which one that was.
-func (f *dialFailure) explain(budget time.Duration) (cause error, others []error, detail string) {
-	n, tried := len(f.addrs), len(f.errs)
+// explain picks the cause, the other tries' errors, and a detail naming the
+// try that the end cut short. The cause is the first try's error, except
+// when the budget ran out or its context was cancelled after the first try
+// had failed: then it is the try that the end cut short (or the one it kept
+// from starting), so that errors.Is finds the deadline or the cancellation,
+// and the detail says which one that was.
+func (f *attempts) explain(budget time.Duration) (cause error, others []error, detail string) {
+	n, tried := len(f.labels), len(f.errs)
 	if f.ended == nil || n == 1 {
-		if tried == 0 { // ended before the only attempt
-			return dialError(f.addrs[0], f.ended), nil, ""
+		if tried == 0 { // ended before the only try
+			return f.notStarted(0, f.ended), nil, ""
 		}
 		return f.errs[0], f.errs[1:], ""
 	}
-	what := "New's " + budget.String() + " budget ran out"
+	what := f.what + "'s " + budget.String() + " budget ran out"
 	if errors.Is(f.ended, context.Canceled) {
-		what = "New's context was cancelled"
+		what = f.what + "'s context was cancelled"
 	}
 	last := tried - 1
 	if tried > 0 && endedAttempt(f.errs[last], f.ended) {
-		// The end came during the last attempt made.
+		// The end came during the last try made.
 		cause = f.errs[last]
-		others = append(append(others, f.errs[:last]...), f.errs[last+1:]...)
-		detail = fmt.Sprintf("%s during attempt %d of %d (%v)", what, tried, n, f.addrs[last])
+		others = f.errs[:last]
+		detail = fmt.Sprintf("%s during attempt %d of %d (%s)", what, tried, n, f.labels[last])
 	} else {
-		// The last attempt failed on its own; the end came before the next.
-		cause = dialError(f.addrs[tried], f.ended)
+		// The last try failed on its own; the end came before the next.
+		cause = f.notStarted(tried, f.ended)
 		others = f.errs
-		detail = fmt.Sprintf("%s before attempt %d of %d (%v)", what, tried+1, n, f.addrs[tried])
+		detail = fmt.Sprintf("%s before attempt %d of %d (%s)", what, tried+1, n, f.labels[tried])
 	}
 	if untried := n - tried - 1; untried > 0 {
 		detail += fmt.Sprintf("; %d more not tried", untried)
@@ -195,10 +202,10 @@ func (f *dialFailure) explain(budget time.Duration) (cause error, others []error
 	return cause, others, detail
 }
 
-// endedAttempt reports whether an attempt's error is New's own end, the
+// endedAttempt reports whether a try's error is the budget's own end, the
 // cancellation or the deadline that ended reports, rather than a failure of
-// the attempt itself (its share of the budget running out, say, which is
-// not New's end).
+// the try itself (its share of the budget running out, say, which is not
+// the budget's end).
 func endedAttempt(err, ended error) bool {
 	if errors.Is(ended, context.Canceled) {
 		return errors.Is(err, context.Canceled)

@@ -36,7 +36,7 @@ func (c *IO) fail(ctx context.Context, what op, t *transfer, waitErr error, cl c
 	e.Detail = cl.detail
 	if code == kafkaerr.NoConnection {
 		e.Detail = noConnectionDetail(what, c.closeReason())
-		if what != opSend && !c.answered && !c.closed.Load() {
+		if !what.writes() && !c.answered && !c.closed.Load() {
 			e.Detail = c.unansweredHint() + "; " + e.Detail
 		}
 	}
@@ -57,7 +57,7 @@ func (c *IO) fail(ctx context.Context, what op, t *transfer, waitErr error, cl c
 func noConnectionDetail(what op, closed string) string {
 	d := "no byte of the response arrived; its request was already sent and may have been carried out: " +
 		"resend it on a new connection only if it is idempotent"
-	if what == opSend {
+	if what.writes() {
 		d = "nothing of the request was written: sending it again on a new connection is safe"
 	}
 	if closed != "" {
@@ -104,7 +104,7 @@ func (c *IO) failQueued(ctx context.Context, what op, waitErr error, cl call) er
 func (c *IO) classify(ctx context.Context, what op, t *transfer, waitErr error, cl call) (kafkaerr.Code, string, error) {
 	failCode := kafkaerr.CannotRecv
 	syscallName, waitPhase := "recv", "wait readable"
-	if what == opSend {
+	if what.writes() {
 		failCode, syscallName, waitPhase = kafkaerr.CannotSend, "send", "wait writable"
 	}
 	done := cl.done

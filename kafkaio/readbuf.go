@@ -51,12 +51,19 @@ type recvCall struct {
 }
 
 // fix sets the call's start and deadline, once: the IO's timeout from now,
-// or ctx's deadline. A view's call comes with its deadline already fixed.
+// or ctx's deadline. A view's call comes with its deadline and sets only
+// its start.
 func (rc *recvCall) fix() {
-	if !rc.fixed {
+	switch {
+	case !rc.fixed:
 		rc.fixed = true
 		rc.cl.start = time.Now()
 		rc.deadline, rc.cl.budget = callDeadline(rc.ctx, rc.cl.start, rc.c.timeout)
+	case rc.cl.start.IsZero(): // a view's call: its deadline came with it
+		rc.cl.start = time.Now()
+		if !rc.deadline.IsZero() {
+			rc.cl.budget = max(rc.deadline.Sub(rc.cl.start), 0)
+		}
 	}
 }
 

@@ -23,6 +23,10 @@ const (
 	opReauthenticate op = "reauthenticate"
 )
 
+// writes reports whether the operation sends: a Send, or a Write of the
+// net.Conn view.
+func (o op) writes() bool { return o == opSend || o == opWrite }
+
 // errNoProgress is the cause when MaxRetries consecutive attempts moved no
 // byte although the poller said the socket was ready.
 var errNoProgress = errors.New("no progress after MaxRetries attempts")
