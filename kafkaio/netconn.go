@@ -48,7 +48,9 @@ type netConn struct {
 	c            *IO
 	laddr, raddr *net.TCPAddr
 
-	mu sync.Mutex // guards the deadlines
+	// mu guards the deadlines, and is held while one is put on the
+	// socket, by a setter or by a call about to wait.
+	mu sync.Mutex
 	rd time.Time
 	wd time.Time
 }
@@ -72,6 +74,19 @@ func (v *netConn) Read(p []byte) (int, error) {
 	rc.cl.total = len(p)
 	if err := c.lockRecv(&rc); err != nil {
 		return 0, err
+	}
+	if c.rb.len() == 0 {
+		// The socket is needed: arm the deadline under the view's lock,
+		// so that a SetReadDeadline made meanwhile either comes first and
+		// is the one armed, or comes after and replaces it on the socket.
+		v.mu.Lock()
+		rc.deadline = v.rd
+		err := rc.arm()
+		v.mu.Unlock()
+		if err != nil {
+			rc.waitErr = err
+			return 0, c.failRecv(&rc)
+		}
 	}
 	n, ok := rc.readSome(p)
 	c.dbg().dump(false, p[:n], false)
@@ -109,7 +124,14 @@ func (v *netConn) Write(p []byte) (int, error) {
 	t := c.takeTransfer(true)
 	defer t.put()
 	t.start(p)
-	waitErr := t.run(ctx, deadline)
+	// Armed under the view's lock, for the reason Read's is.
+	v.mu.Lock()
+	waitErr := t.arm(ctx, v.wd)
+	v.mu.Unlock()
+	if waitErr == nil {
+		waitErr = t.move()
+		t.disarm()
+	}
 	if waitErr == nil && !t.failed() {
 		return len(p), nil
 	}
@@ -137,8 +159,8 @@ func (v *netConn) SetDeadline(t time.Time) error {
 // SetReadDeadline sets the deadline of Reads, and of the one waiting now.
 func (v *netConn) SetReadDeadline(t time.Time) error {
 	v.mu.Lock()
+	defer v.mu.Unlock()
 	v.rd = t
-	v.mu.Unlock()
 	if err := v.usable(); err != nil {
 		return err
 	}
@@ -148,8 +170,8 @@ func (v *netConn) SetReadDeadline(t time.Time) error {
 // SetWriteDeadline sets the deadline of Writes, and of the one waiting now.
 func (v *netConn) SetWriteDeadline(t time.Time) error {
 	v.mu.Lock()
+	defer v.mu.Unlock()
 	v.wd = t
-	v.mu.Unlock()
 	if err := v.usable(); err != nil {
 		return err
 	}
