@@ -185,6 +185,7 @@ func (f *attempts) explain(budget time.Duration) (cause error, others []error, d
 		what = f.what + "'s context was cancelled"
 	}
 	last := tried - 1
+	untried := n - tried // the tries never made
 	if tried > 0 && endedAttempt(f.errs[last], f.ended) {
 		// The end came during the last try made.
 		cause = f.errs[last]
@@ -195,8 +196,9 @@ func (f *attempts) explain(budget time.Duration) (cause error, others []error, d
 		cause = f.notStarted(tried, f.ended)
 		others = f.errs
 		detail = fmt.Sprintf("%s before attempt %d of %d (%s)", what, tried+1, n, f.labels[tried])
+		untried-- // that one is named already
 	}
-	if untried := n - tried - 1; untried > 0 {
+	if untried > 0 {
 		detail += fmt.Sprintf("; %d more not tried", untried)
 	}
 	return cause, others, detail
