@@ -3,6 +3,7 @@ package kafkaio
 import (
 	"context"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -95,11 +96,12 @@ func parsePort(s string) (int, error) {
 // cannot use up the time of the ones after it.
 //
 // An empty list is kafkaerr.NoKnownBrokers; an entry that is not a broker
-// address, or a nil ctx, is kafkaerr.MismatchArgument, before any broker
-// is tried. When every broker fails, the error is kafkaerr.CannotBind
-// whose cause is the first broker's error, with the others' in Others, in
-// order; when the budget runs out or ctx is cancelled after a broker has
-// failed, the cause is the broker it cut short instead (see NewContext).
+// address, an invalid cfg, or a nil ctx, is kafkaerr.MismatchArgument,
+// before any broker is tried. When every broker fails, the error is
+// kafkaerr.CannotBind whose cause is the first broker's error, with the
+// others' in Others, in order; when the budget runs out or ctx is
+// cancelled after a broker has failed, the cause is the broker it cut
+// short instead (see NewContext).
 func Bootstrap(ctx context.Context, brokers []string, cfg Config) (*IO, error) {
 	if ctx == nil {
 		return nil, errNilContext(opBootstrap)
@@ -122,6 +124,11 @@ func Bootstrap(ctx context.Context, brokers []string, cfg Config) (*IO, error) {
 		}
 		list[i] = broker{host, port}
 		labels[i] = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	probe := cfg
+	probe.Host, probe.Port = list[0].host, list[0].port
+	if _, err := probe.check(); err != nil {
+		return nil, err // the same for every broker: refused once, before any is tried
 	}
 	timeout := cfg.Timeout
 	if timeout <= 0 {
@@ -177,6 +184,9 @@ func splitBroker(s string, defaultPort int) (string, int, error) {
 	case strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]"):
 		return trimBrackets(s), defaultPort, nil // "[v6]", no port
 	case !strings.HasPrefix(s, "[") && strings.Count(s, ":") > 1:
+		if _, err := netip.ParseAddr(s); err != nil {
+			return "", 0, &net.AddrError{Err: "neither host:port nor an IPv6 address", Addr: s}
+		}
 		return s, defaultPort, nil // a bare IPv6 literal, no port
 	case !strings.Contains(s, ":"):
 		return s, defaultPort, nil
