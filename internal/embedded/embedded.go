@@ -40,6 +40,7 @@ type config struct {
 	kfake       []kfake.Opt
 	tls         *tls.Config // TLS
 	handshakeV0 bool        // AdvertiseSaslHandshakeV0
+	ports       []int       // Ports
 }
 
 // SeedTopics creates topics when the cluster starts, each with the given
@@ -55,8 +56,22 @@ func IPv6() Option {
 	return func(c *config) { c.host = LoopbackIPv6 }
 }
 
+// Ports makes the brokers listen on these ports, one each, instead of on
+// free ports picked at start; their number must equal Start's brokers. A
+// test that stops a cluster and starts another on the same ports uses it
+// to bring "the same" brokers back: clients that know their addresses can
+// reconnect. The ports are bound with SO_REUSEADDR (Go's default), so the
+// old cluster's connections in TIME_WAIT do not hold them; a port another
+// process took meanwhile makes Start fail.
+func Ports(ports ...int) Option {
+	return func(c *config) {
+		c.ports = append([]int(nil), ports...)
+		c.kfake = append(c.kfake, kfake.Ports(ports...))
+	}
+}
+
 // Start starts a cluster of the given number of brokers (at least 1), each
-// on its own free loopback port.
+// on its own free loopback port (see Ports).
 func Start(brokers int, opts ...Option) (*Cluster, error) {
 	if brokers < 1 {
 		return nil, fmt.Errorf("embedded: %d brokers, need at least 1", brokers)
@@ -64,6 +79,9 @@ func Start(brokers int, opts ...Option) (*Cluster, error) {
 	cfg := config{host: LoopbackIPv4}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.ports != nil && len(cfg.ports) != brokers {
+		return nil, fmt.Errorf("embedded: %d ports for %d brokers", len(cfg.ports), brokers)
 	}
 	t := newTracker(cfg.host, cfg.tls)
 	kopts := append([]kfake.Opt{kfake.NumBrokers(brokers), kfake.ListenFn(t.listen)}, cfg.kfake...)

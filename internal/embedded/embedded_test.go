@@ -190,3 +190,34 @@ func TestIPv6(t *testing.T) {
 	}
 	apiVersions(t, addr)
 }
+
+// A cluster stopped and started again on the same ports (Ports) answers
+// there, although the first one's connections are still in TIME_WAIT.
+func TestRestartOnTheSamePorts(t *testing.T) {
+	first := start(t, 2)
+	addrs := first.Addrs()
+	for _, a := range addrs {
+		apiVersions(t, a)
+	}
+	first.Close()
+	ports := make([]int, len(addrs))
+	for i, a := range addrs {
+		_, p, err := net.SplitHostPort(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ports[i], err = strconv.Atoi(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second := start(t, 2, Ports(ports...))
+	if got := second.Addrs(); strings.Join(got, ",") != strings.Join(addrs, ",") {
+		t.Fatalf("restarted on %v, want %v", got, addrs)
+	}
+	for _, a := range addrs {
+		apiVersions(t, a)
+	}
+	if _, err := Start(1, Ports(ports...)); err == nil || !strings.Contains(err.Error(), "2 ports for 1 brokers") {
+		t.Errorf("Start(1) with 2 ports: %v", err)
+	}
+}
