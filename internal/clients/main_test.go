@@ -13,5 +13,9 @@ func TestMain(m *testing.M) {
 	// it in every leak check's baseline instead of in the first sarama
 	// test's leaks.
 	metrics.NewMeter().Stop()
-	os.Exit(m.Run())
+	code := m.Run()
+	if toolDir != "" {
+		os.RemoveAll(toolDir)
+	}
+	os.Exit(code)
 }
