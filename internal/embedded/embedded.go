@@ -111,6 +111,21 @@ func (c *Cluster) Addrs() []string {
 // with Close, not through kfake, so the tracked sockets are closed too.
 func (c *Cluster) Kfake() *kfake.Cluster { return c.fake }
 
+// Down takes every broker off the network, as a broker restart does: the
+// listeners close, so that connects are refused, and every connection a
+// broker accepted is closed, so that clients see EOF or a reset at once.
+// The cluster itself keeps running with all its state (topics and their
+// ids, records, groups and their offsets), which is what a restarted
+// broker finds on its disk. Up brings the brokers back on the same
+// addresses. Down on a cluster that is down does nothing; after Close it
+// returns net.ErrClosed.
+func (c *Cluster) Down() error { return c.tracker.setDown(true) }
+
+// Up puts the brokers back on the network after Down, each listening on
+// the address it had (the port may have been taken meanwhile: then Up
+// fails saying so). Up on a cluster that is up does nothing.
+func (c *Cluster) Up() error { return c.tracker.setDown(false) }
+
 // Close stops the cluster: listeners stop accepting and every connection a
 // broker accepted is closed, so clients see EOF or a reset at once, even one
 // waiting on a long Fetch. It returns once the accept loops have ended. It

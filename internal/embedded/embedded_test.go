@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -219,5 +220,89 @@ func TestRestartOnTheSamePorts(t *testing.T) {
 	}
 	if _, err := Start(1, Ports(ports...)); err == nil || !strings.Contains(err.Error(), "2 ports for 1 brokers") {
 		t.Errorf("Start(1) with 2 ports: %v", err)
+	}
+}
+
+// Down refuses connects and drops the live ones at once; Up answers again
+// on the same addresses, with the cluster's state kept: a topic created
+// before Down is still there, with the same id.
+func TestDownAndUp(t *testing.T) {
+	c := start(t, 2, SeedTopics(2, "kept"))
+	addrs := c.Addrs()
+	conn := dial(t, addrs[0])
+	before := roundTrip(t, conn, kafkawire.Metadata(1, "embedded-test", 1, []string{"kept"}))
+
+	readErr := make(chan error, 1)
+	go func() {
+		_, err := conn.Read(make([]byte, 1))
+		readErr <- err
+	}()
+	if err := c.Down(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-readErr:
+		if err == nil {
+			t.Fatal("a read after Down returned data")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a read still blocked 10s after Down")
+	}
+	for _, a := range addrs {
+		if c, err := net.DialTimeout("tcp", a, time.Second); err == nil {
+			c.Close()
+			t.Fatalf("dial to %s succeeded while down", a)
+		} else if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("dial to %s while down: %v, want connection refused", a, err)
+		}
+	}
+	if err := c.Down(); err != nil {
+		t.Fatalf("a second Down: %v", err)
+	}
+	if err := c.Up(); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		apiVersions(t, a)
+	}
+	after := roundTrip(t, dial(t, addrs[1]), kafkawire.Metadata(1, "embedded-test", 1, []string{"kept"}))
+	if string(before) != string(after) {
+		t.Errorf("Metadata after Up differs from before Down:\n% x\n% x", before, after)
+	}
+	if err := c.Up(); err != nil {
+		t.Fatalf("a second Up: %v", err)
+	}
+	c.Close()
+	if err := c.Down(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Down after Close = %v, want net.ErrClosed", err)
+	}
+}
+
+// Close of a cluster that is down returns, with every goroutine ended.
+func TestCloseWhileDown(t *testing.T) {
+	before := runtime.NumGoroutine()
+	c, err := Start(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Down(); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		c.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close of a cluster that is down still running after 10s")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines before Start, %d after Close", before, runtime.NumGoroutine())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
