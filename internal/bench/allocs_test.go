@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/kafkaio/kafkaio/internal/framesrv"
 	"github.com/kafkaio/kafkaio/internal/leakcheck"
@@ -159,4 +161,110 @@ func checkNoError(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// netConnCalls is how many exchanges each net.Conn allocation count spans:
+// enough that one allocation per Read or Write would show as thousands.
+const netConnCalls = 10000
+
+// TestNetConnAllocations counts, exactly, the allocations of the net.Conn
+// view's Read and Write over many exchanges the way Go Kafka clients make
+// them: a Write of the request, Reads until the response is in, with and
+// without a deadline set per exchange, in reads smaller than a response
+// (served from what the IO read ahead) and in reads larger than the
+// read-ahead buffer (straight into the caller's memory). The count is
+// runtime.MemStats.Mallocs across all the exchanges, with GOMAXPROCS 1 as
+// testing.AllocsPerRun has it, and must be 0: not one allocation per call,
+// nor any per exchange.
+func TestNetConnAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts include the race detector's under -race; run this test without -race: go test -run TestNetConnAllocations ./internal/bench/")
+	}
+	t.Cleanup(leakcheck.Verify(t))
+	addr := framesrv.Start(t)
+	debugOff(t)
+	cases := []struct {
+		name     string
+		deadline bool // SetDeadline before each exchange, as sarama and kafka-go do
+		readSize int  // the buffer of each Read
+	}{
+		{"Write then Reads of a whole response", false, smallBytes},
+		{"SetDeadline, Write, Reads", true, smallBytes},
+		{"Reads of 8 bytes, from the read-ahead buffer", false, 8},
+		{"Reads into 32 KiB, past the read-ahead buffer", true, 32 << 10},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			host, port := splitAddr(t, addr)
+			c, err := kafkaio.New(kafkaio.Config{Host: host, Port: port, Timeout: ioTimeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			nc := c.NetConn()
+			req := framesrv.NewRequest(smallBytes, smallBytes)
+			resp := make([]byte, smallBytes)
+			buf := make([]byte, tc.readSize)
+			var id int32
+			var reads, writes int
+			exchange := func() error {
+				id++
+				framesrv.SetCorrelationID(req, id)
+				if tc.deadline {
+					if err := nc.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
+						return err
+					}
+				}
+				if _, err := nc.Write(req); err != nil {
+					return err
+				}
+				writes++
+				for got := 0; got < len(resp); {
+					n, err := nc.Read(buf[:min(len(buf), len(resp)-got)])
+					if err != nil {
+						return err
+					}
+					reads++
+					got += copy(resp[got:], buf[:n])
+				}
+				return checkResponse(resp[4:], id, bodySize(smallBytes))
+			}
+			for range 100 { // warm up: pools, timers, the poller
+				if err := exchange(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mallocs, err := countMallocs(netConnCalls, exchange, func() { reads, writes = 0, 0 })
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d exchanges, %d Writes and %d Reads: %d allocations", netConnCalls, writes, reads, mallocs)
+			if mallocs != 0 {
+				t.Errorf("%d allocations over %d Writes and %d Reads, want 0", mallocs, writes, reads)
+			}
+		})
+	}
+}
+
+// countMallocs runs fn n times with GOMAXPROCS 1 and returns how many heap
+// allocations the process made meanwhile, stopping at fn's first error.
+// Like testing.AllocsPerRun it calls fn once first, uncounted, after
+// changing GOMAXPROCS: the change empties every sync.Pool (their caches
+// are per P), and what kafkaio keeps in pools would otherwise be made
+// again, once, inside the count. begin runs just before the count starts.
+func countMallocs(n int, fn func() error, begin func()) (uint64, error) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	if err := fn(); err != nil {
+		return 0, err
+	}
+	begin()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range n {
+		if err := fn(); err != nil {
+			return 0, err
+		}
+	}
+	runtime.ReadMemStats(&after)
+	return after.Mallocs - before.Mallocs, nil
 }

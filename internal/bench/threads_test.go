@@ -49,7 +49,7 @@ func TestBlockedReceivesUseFewThreads(t *testing.T) {
 			results <- err
 		}()
 	}
-	parked, err := awaitParked(len(conns))
+	parked, err := awaitParked(len(conns), receiveFrame)
 	if err != nil {
 		closeAll(conns)
 		t.Fatal(err)
@@ -62,6 +62,42 @@ func TestBlockedReceivesUseFewThreads(t *testing.T) {
 	t.Logf("%d Receives parked in the poller; the process has %d OS threads", parked, threads)
 	if threads > maxThreads {
 		t.Errorf("%d OS threads with %d blocked Receives, want at most %d", threads, parked, maxThreads)
+	}
+
+	closeAll(conns)
+	checkAllEndedByClose(t, results, len(conns))
+}
+
+// TestBlockedNetConnReadsUseFewThreads is the same for the net.Conn view
+// (IO.NetConn) that Go Kafka clients read through: 1000 Reads waiting
+// without a deadline park in the poller, and Close ends each of them.
+func TestBlockedNetConnReadsUseFewThreads(t *testing.T) {
+	t.Cleanup(leakcheck.Verify(t))
+	ensureFDs(t, 2*blockedConns+100)
+	peer := testpeer.Start(t, "tcp4", testpeer.Stall())
+
+	conns := dialAll(t, peer, blockedConns)
+	results := make(chan error, len(conns))
+	for _, c := range conns {
+		nc := c.NetConn()
+		go func() {
+			_, err := nc.Read(make([]byte, 512))
+			results <- err
+		}()
+	}
+	parked, err := awaitParked(len(conns), viewRead)
+	if err != nil {
+		closeAll(conns)
+		t.Fatal(err)
+	}
+	threads, err := osThreads()
+	if err != nil {
+		closeAll(conns)
+		t.Fatal(err)
+	}
+	t.Logf("%d net.Conn Reads parked in the poller; the process has %d OS threads", parked, threads)
+	if threads > maxThreads {
+		t.Errorf("%d OS threads with %d blocked Reads, want at most %d", threads, parked, maxThreads)
 	}
 
 	closeAll(conns)
@@ -90,27 +126,34 @@ func closeAll(conns []*kafkaio.IO) {
 	}
 }
 
-// awaitParked waits until n goroutines are parked in the poller inside a
-// kafkaio receive, and returns how many are. Counting them in the goroutine
+// The functions on the stack of a waiting call, as the goroutine dump
+// names them: a Receive, and a Read of the net.Conn view.
+const (
+	receiveFrame = "kafkaio.(*IO).receive("
+	viewRead     = "kafkaio.(*netConn).Read("
+)
+
+// awaitParked waits until n goroutines are parked in the poller with frame
+// on their stack, and returns how many are. Counting them in the goroutine
 // dump proves the threads were counted while every call was waiting, not
 // before some had started.
-func awaitParked(n int) (int, error) {
+func awaitParked(n int, frame string) (int, error) {
 	deadline := time.Now().Add(settleTimeout)
 	for {
-		parked := parkedReceives()
+		parked := parkedCalls(frame)
 		if parked >= n {
 			return parked, nil
 		}
 		if time.Now().After(deadline) {
-			return parked, fmt.Errorf("only %d of %d Receives parked in the poller after %v", parked, n, settleTimeout)
+			return parked, fmt.Errorf("only %d of %d calls parked in the poller after %v", parked, n, settleTimeout)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// parkedReceives counts the goroutines waiting in the network poller
-// ("IO wait") with kafkaio's receive on their stack.
-func parkedReceives() int {
+// parkedCalls counts the goroutines waiting in the network poller ("IO
+// wait") with frame on their stack.
+func parkedCalls(frame string) int {
 	buf := make([]byte, 8<<20)
 	for {
 		n := runtime.Stack(buf, true)
@@ -122,7 +165,7 @@ func parkedReceives() int {
 	}
 	count := 0
 	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if strings.Contains(g, "[IO wait") && strings.Contains(g, "kafkaio.(*IO).receive(") {
+		if strings.Contains(g, "[IO wait") && strings.Contains(g, frame) {
 			count++
 		}
 	}
@@ -143,8 +186,9 @@ func osThreads() (int, error) {
 	return 0, errors.New("no Threads: line in /proc/self/status")
 }
 
-// checkAllEndedByClose collects the n Receive results and checks that each
-// failed with NoConnection, the error of a call cut short by Close.
+// checkAllEndedByClose collects the n results of waiting calls and checks
+// that each failed with NoConnection, the error of a call cut short by
+// Close.
 func checkAllEndedByClose(t *testing.T, results <-chan error, n int) {
 	t.Helper()
 	timeout := time.After(settleTimeout)
@@ -152,10 +196,10 @@ func checkAllEndedByClose(t *testing.T, results <-chan error, n int) {
 		select {
 		case err := <-results:
 			if !errors.Is(err, kafkaerr.NoConnection) {
-				t.Errorf("Receive ended by Close = %v, want NoConnection", err)
+				t.Errorf("a call ended by Close = %v, want NoConnection", err)
 			}
 		case <-timeout:
-			t.Fatalf("%d of %d Receives still blocked %v after Close", n-i, n, settleTimeout)
+			t.Fatalf("%d of %d calls still blocked %v after Close", n-i, n, settleTimeout)
 		}
 	}
 }
