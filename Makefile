@@ -13,7 +13,7 @@ FUZZ_TARGETS := \
 	./internal/kafkawire:FuzzParseFetch \
 	./internal/kafkawire:FuzzParseSASL
 
-.PHONY: run test vet fmt-check race alloc fuzz-short fuzz bench
+.PHONY: run test vet fmt-check race alloc fuzz-short fuzz bench bench-clients
 
 ## run: the main job: hexdump-trace against an in-process Kafka-protocol broker
 run:
@@ -59,3 +59,16 @@ bench:
 		$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/bench/ -args -reverse=$$((i % 2)) | tee -a bench.out; \
 	done
 	$(GO) run ./internal/bench/cmd/benchratio bench.out
+
+CLIENTROUNDS ?= 8
+
+## bench-clients: franz-go, sarama and kafka-go over kafkaio.Dialer against
+## the same clients over their own dialers, one kfake broker in a child
+## process (about 6 minutes): ApiVersions round trips and produce
+## throughput, rounds flipped as in bench, ratios against the 1.02 target
+bench-clients:
+	@rm -f bench-clients.out
+	@for i in $$(seq $(CLIENTROUNDS)); do \
+		$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/bench/kafkaclients/ -args -reverse=$$((i % 2)) | tee -a bench-clients.out; \
+	done
+	$(GO) run ./internal/bench/cmd/benchratio -limit 1.02 bench-clients.out
