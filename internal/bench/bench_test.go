@@ -41,6 +41,23 @@ func BenchmarkParallel64(b *testing.B) {
 	benchEach(b, impls[:], parallelRoundTrips(parallelConns, smallBytes, smallBytes))
 }
 
+// BenchmarkPipelined16 and BenchmarkPipelined64 send 16 or 64 small
+// requests in one write and read their 64-byte responses, which arrive
+// together: the reads of a pipelining client. ns/op is per response. The
+// baseline is bufio, a net.Conn read through a bufio.Reader, as sarama and
+// kafka-go read.
+func BenchmarkPipelined16(b *testing.B) {
+	benchEach(b, pipelineImpls, pipelined(16, smallBytes, smallBytes))
+}
+
+func BenchmarkPipelined64(b *testing.B) {
+	benchEach(b, pipelineImpls, pipelined(64, smallBytes, smallBytes))
+}
+
+// pipelineImpls are the clients of the pipelined cases: kafkaio, and
+// net.Conn read through a bufio.Reader as their baseline.
+var pipelineImpls = []namedDialer{impls[0], {"bufio", dialBufio}}
+
 // BenchmarkDebugOff compares kafkaio with a configured logrus logger and
 // debugging off against kafkaio with no logger: switched-off debugging must
 // cost nothing.
@@ -112,6 +129,46 @@ func sends(requestBytes int) workload {
 			}
 		}
 		cpu.report(b, ops)
+	}
+}
+
+// pipelined times batches of inFlight requests sent together and their
+// responses read in order; ns/op and cpu-ns/op are per response.
+func pipelined(inFlight, requestBytes, responseBytes int) workload {
+	return func(b *testing.B, addr string, dial dialer) {
+		c := dial(b, addr, responseBytes)
+		defer c.Close()
+		batch := newBatch(inFlight, requestBytes, responseBytes)
+		b.SetBytes(int64(requestBytes + responseBytes))
+		var id int32
+		ops := 0
+		cpu := startCPU()
+		for b.Loop() {
+			setBatchIDs(batch, requestBytes, id+1)
+			if err := c.pipeline(batch, id+1, inFlight); err != nil {
+				b.Fatal(err)
+			}
+			id += int32(inFlight)
+			ops++
+		}
+		b.ReportMetric(float64(b.Elapsed())/float64(ops*inFlight), "ns/response")
+		cpu.report(b, ops*inFlight)
+	}
+}
+
+// newBatch returns n requests back to back.
+func newBatch(n, requestBytes, responseBytes int) []byte {
+	batch := make([]byte, 0, n*requestBytes)
+	for range n {
+		batch = append(batch, framesrv.NewRequest(requestBytes, responseBytes)...)
+	}
+	return batch
+}
+
+// setBatchIDs numbers the requests of batch from first.
+func setBatchIDs(batch []byte, requestBytes int, first int32) {
+	for i := 0; i*requestBytes < len(batch); i++ {
+		framesrv.SetCorrelationID(batch[i*requestBytes:(i+1)*requestBytes], first+int32(i))
 	}
 }
 

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -27,6 +28,9 @@ type client interface {
 	roundTrip(req []byte, id int32) error
 	// send writes req and reads nothing.
 	send(req []byte) error
+	// pipeline writes batch, n requests back to back whose correlation ids
+	// run from first, in one write, then reads their n responses in order.
+	pipeline(batch []byte, first int32, n int) error
 	Close() error
 }
 
@@ -92,6 +96,22 @@ func (c *kafkaioClient) send(req []byte) error {
 	return err
 }
 
+func (c *kafkaioClient) pipeline(batch []byte, first int32, n int) error {
+	if _, err := c.io.Send(batch); err != nil {
+		return err
+	}
+	for i := range int32(n) {
+		body, err := c.io.ReceiveFrame(background, c.buf)
+		if err != nil {
+			return err
+		}
+		if err := checkResponse(body, first+i, c.want); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (c *kafkaioClient) Close() error { return c.io.Close() }
 
 // netconnClient is the baseline: what a careful client does with the
@@ -143,7 +163,61 @@ func (c *netconnClient) send(req []byte) error {
 	return err
 }
 
+func (c *netconnClient) pipeline(batch []byte, first int32, n int) error {
+	return pipelineOver(c.conn, c.conn, c.prefix[:], c.buf, batch, first, n, c.want)
+}
+
 func (c *netconnClient) Close() error { return c.conn.Close() }
+
+// bufioClient is the baseline of pipelined reads: what sarama and kafka-go
+// do, a net.Conn read through a bufio.Reader, which brings in as many
+// responses as have arrived with each read.
+type bufioClient struct {
+	netconnClient
+	r *bufio.Reader
+}
+
+func dialBufio(tb testing.TB, addr string, responseBytes int) client {
+	tb.Helper()
+	nc := dialNetconn(tb, addr, responseBytes).(*netconnClient)
+	return &bufioClient{netconnClient: *nc, r: bufio.NewReader(nc.conn)}
+}
+
+func (c *bufioClient) roundTrip(req []byte, id int32) error {
+	return c.pipeline(req, id, 1)
+}
+
+func (c *bufioClient) pipeline(batch []byte, first int32, n int) error {
+	return pipelineOver(c.conn, c.r, c.prefix[:], c.buf, batch, first, n, c.want)
+}
+
+// pipelineOver is the net.Conn clients' pipeline: one deadline for the
+// batch, one write, then each response's size and body read from r.
+func pipelineOver(conn net.Conn, r io.Reader, prefix, buf, batch []byte, first int32, n, want int) error {
+	if err := conn.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
+		return err
+	}
+	if _, err := conn.Write(batch); err != nil {
+		return err
+	}
+	for i := range int32(n) {
+		if _, err := io.ReadFull(r, prefix); err != nil {
+			return err
+		}
+		size := int(int32(binary.BigEndian.Uint32(prefix)))
+		if size < 4 || size > cap(buf) {
+			return fmt.Errorf("response size %d is outside 4..%d", size, cap(buf))
+		}
+		body := buf[:size]
+		if _, err := io.ReadFull(r, body); err != nil {
+			return err
+		}
+		if err := checkResponse(body, first+i, want); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // checkResponse verifies that a response body answers request id: without
 // it a benchmark could time a client that reads the wrong bytes.

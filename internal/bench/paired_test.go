@@ -32,6 +32,8 @@ func BenchmarkPaired(b *testing.B) {
 		{"RoundTrip1MiB", impls, roundTripOp(smallBytes, largeResponseBytes)},
 		{"Send16MiB", impls, sendOp(largeSendBytes)},
 		{"DebugOff", debugPair, roundTripOp(smallBytes, smallBytes)},
+		{"Pipelined16", [2]namedDialer(pipelineImpls), pipelineOp(16, smallBytes, smallBytes)},
+		{"Pipelined64", [2]namedDialer(pipelineImpls), pipelineOp(64, smallBytes, smallBytes)},
 	}
 	for _, pc := range cases {
 		b.Run("case="+pc.name, func(b *testing.B) { pairedSerial(b, addr, pc.clients, pc.op) })
@@ -47,6 +49,9 @@ type pairOp struct {
 	asks          int // the response size the request asks for; 0: none
 	responseBytes int // the largest response the clients must be ready for
 	run           func(c client, req []byte, id int32) error
+	// batch, when set, is how many requests the op sends at once: its
+	// request is that many requests back to back.
+	batch int
 	// settle, when set, makes each op start from idle connections: after
 	// every timed op, an untimed small round trip on the same connection
 	// waits until the server has read everything sent before it.
@@ -60,6 +65,22 @@ func roundTripOp(requestBytes, responseBytes int) pairOp {
 		asks:          responseBytes,
 		responseBytes: responseBytes,
 		run:           func(c client, req []byte, id int32) error { return c.roundTrip(req, id) },
+	}
+}
+
+// pipelineOp is a batch of inFlight requests sent in one write and their
+// responses read in order; the op's time is the batch's.
+func pipelineOp(inFlight, requestBytes, responseBytes int) pairOp {
+	return pairOp{
+		requestBytes:  requestBytes,
+		asks:          responseBytes,
+		responseBytes: responseBytes,
+		batch:         inFlight,
+		run: func(c client, batch []byte, id int32) error {
+			first := id * int32(inFlight)
+			setBatchIDs(batch, requestBytes, first)
+			return c.pipeline(batch, first, inFlight)
+		},
 	}
 }
 
@@ -90,6 +111,9 @@ func newPair(b *testing.B, addr string, dialers [2]namedDialer, op pairOp) *pair
 	for i, d := range dialers {
 		p.clients[i] = d.dial(b, addr, op.responseBytes)
 		p.reqs[i] = framesrv.NewRequest(op.requestBytes, op.asks)
+		if op.batch > 0 {
+			p.reqs[i] = newBatch(op.batch, op.requestBytes, op.asks)
+		}
 		p.settlers[i] = framesrv.NewRequest(framesrv.MinRequestBytes, framesrv.MinResponseBytes)
 	}
 	return p
