@@ -46,6 +46,7 @@ type IO struct {
 	maxResp  int32       // the largest response accepted
 	hdr      [4]byte     // the size prefix ReceiveFrame reads
 	buffered atomic.Bool // rb holds bytes (read by Send's peer check)
+	waiting  atomic.Bool // a receive is reading from the socket (read by Send's peer check)
 	answered bool        // a byte has been received on the connection
 }
 

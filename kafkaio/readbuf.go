@@ -67,20 +67,18 @@ func (rc *recvCall) fix() {
 	}
 }
 
-// beginRecv starts a receive of total bytes (4 for a frame, as far as it
-// knows): it takes the receive side, waiting within the call's deadline if
-// another receive holds it, and refuses a closed IO or an ended context.
-// On success the caller holds the receive lock and ends the call with
-// finishRecv or failRecv.
-func (c *IO) beginRecv(ctx context.Context, what op, total int) (recvCall, error) {
-	rc := recvCall{c: c, what: what, ctx: ctx}
-	rc.cl.total = total
-	return rc, c.lockRecv(&rc)
+// newRecv returns a receive of total bytes (4 for a frame, as far as it
+// knows), to be started with lockRecv.
+func newRecv(c *IO, ctx context.Context, what op, total int) recvCall {
+	return recvCall{c: c, what: what, ctx: ctx, cl: call{total: total}}
 }
 
-// lockRecv takes the receive lock for rc. The uncontended path reads no
-// clock; a call that has to queue fixes its deadline first, since the
-// whole-call deadline includes the wait for its turn.
+// lockRecv starts rc: it takes the receive side, waiting within the
+// call's deadline if another receive holds it, and refuses a closed IO or
+// an ended context. The uncontended path reads no clock; a call that has
+// to queue fixes its deadline first, since the whole-call deadline
+// includes the wait for its turn. On success the caller holds the receive
+// lock and ends the call with finishRecv or failRecv.
 func (c *IO) lockRecv(rc *recvCall) error {
 	if !c.rlock.held.CompareAndSwap(false, true) {
 		rc.fix()
@@ -185,6 +183,7 @@ func (rc *recvCall) readFull(p []byte) (int, bool) {
 			return got, false
 		}
 		t, rest := rc.t, p[got:]
+		c.waiting.Store(true)
 		if len(rest) >= readBufSize {
 			t.reset(rest)
 			rc.waitErr = t.move()
@@ -193,6 +192,7 @@ func (rc *recvCall) readFull(p []byte) (int, bool) {
 			rc.waitErr = c.fill(t, len(rest))
 			got += c.take(rest)
 		}
+		c.waiting.Store(false)
 		if t.done > 0 {
 			c.answered = true
 		}
@@ -217,6 +217,7 @@ func (rc *recvCall) readSome(p []byte) (int, bool) {
 	}
 	t := rc.t
 	var n int
+	c.waiting.Store(true)
 	if len(p) >= readBufSize {
 		t.reset(p)
 		t.need = 1
@@ -226,6 +227,7 @@ func (rc *recvCall) readSome(p []byte) (int, bool) {
 		rc.waitErr = c.fill(t, 1)
 		n = c.take(p)
 	}
+	c.waiting.Store(false)
 	if t.done > 0 {
 		c.answered = true
 	}

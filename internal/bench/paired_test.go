@@ -34,6 +34,7 @@ func BenchmarkPaired(b *testing.B) {
 		{"DebugOff", debugPair, roundTripOp(smallBytes, smallBytes)},
 		{"Pipelined16", [2]namedDialer(pipelineImpls), pipelineOp(16, smallBytes, smallBytes)},
 		{"Pipelined64", [2]namedDialer(pipelineImpls), pipelineOp(64, smallBytes, smallBytes)},
+		{"Pipelined64OneDeadline", [2]namedDialer(pipelineLeanImpls), pipelineOp(64, smallBytes, smallBytes)},
 	}
 	for _, pc := range cases {
 		b.Run("case="+pc.name, func(b *testing.B) { pairedSerial(b, addr, pc.clients, pc.op) })
@@ -49,9 +50,6 @@ type pairOp struct {
 	asks          int // the response size the request asks for; 0: none
 	responseBytes int // the largest response the clients must be ready for
 	run           func(c client, req []byte, id int32) error
-	// batch, when set, is how many requests the op sends at once: its
-	// request is that many requests back to back.
-	batch int
 	// settle, when set, makes each op start from idle connections: after
 	// every timed op, an untimed small round trip on the same connection
 	// waits until the server has read everything sent before it.
@@ -68,18 +66,15 @@ func roundTripOp(requestBytes, responseBytes int) pairOp {
 	}
 }
 
-// pipelineOp is a batch of inFlight requests sent in one write and their
-// responses read in order; the op's time is the batch's.
+// pipelineOp is pipelineOps requests with inFlight of them in flight;
+// the op's time is theirs together.
 func pipelineOp(inFlight, requestBytes, responseBytes int) pairOp {
 	return pairOp{
 		requestBytes:  requestBytes,
 		asks:          responseBytes,
 		responseBytes: responseBytes,
-		batch:         inFlight,
-		run: func(c client, batch []byte, id int32) error {
-			first := id * int32(inFlight)
-			setBatchIDs(batch, requestBytes, first)
-			return c.pipeline(batch, first, inFlight)
+		run: func(c client, req []byte, id int32) error {
+			return c.pipeline(req, id*pipelineOps, pipelineOps, inFlight)
 		},
 	}
 }
@@ -111,9 +106,6 @@ func newPair(b *testing.B, addr string, dialers [2]namedDialer, op pairOp) *pair
 	for i, d := range dialers {
 		p.clients[i] = d.dial(b, addr, op.responseBytes)
 		p.reqs[i] = framesrv.NewRequest(op.requestBytes, op.asks)
-		if op.batch > 0 {
-			p.reqs[i] = newBatch(op.batch, op.requestBytes, op.asks)
-		}
 		p.settlers[i] = framesrv.NewRequest(framesrv.MinRequestBytes, framesrv.MinResponseBytes)
 	}
 	return p

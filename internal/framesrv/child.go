@@ -17,6 +17,9 @@ import (
 // childEnv marks a process started by Start as the server.
 const childEnv = "KAFKAIO_FRAMESRV_CHILD"
 
+// AddrEnv names a running server for Start to use instead of starting one.
+const AddrEnv = "FRAMESRV_ADDR"
+
 const (
 	// startTimeout bounds how long Start waits for the child's address;
 	// a race-instrumented binary on a loaded machine can take seconds.
@@ -65,8 +68,16 @@ func runChild(stdin io.Reader, stdout io.Writer) error {
 // tb.Cleanup and is killed by the kernel if this process dies first
 // (Pdeathsig). The test binary's TestMain must call RunIfChild; without it
 // the child runs no test, exits, and Start fails saying so.
+//
+// With FRAMESRV_ADDR set, Start starts nothing and returns that address
+// instead: a server started by hand (KAFKAIO_FRAMESRV_CHILD=1 and a test
+// binary that calls RunIfChild; it serves until its stdin closes), so that
+// a tool such as strace can watch the client process alone.
 func Start(tb testing.TB) string {
 	tb.Helper()
+	if addr := os.Getenv(AddrEnv); addr != "" {
+		return addr
+	}
 	ch, err := startChild()
 	if err != nil {
 		tb.Fatalf("framesrv: %v", err)
