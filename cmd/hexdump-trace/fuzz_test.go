@@ -31,7 +31,7 @@ func FuzzParseLog(f *testing.F) {
 			return
 		}
 		var out bytes.Buffer
-		tr := newTracer(&out, view{events: true, hexBytes: 64})
+		tr := newTracer(&out, view{events: true, hexBytes: 64}, "fuzz.log", fileLines("fuzz.log"))
 		if err := tr.readFrom(bytes.NewReader(log)); err != nil {
 			t.Fatalf("reading from memory failed: %v", err)
 		}

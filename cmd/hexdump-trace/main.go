@@ -69,8 +69,9 @@ type options struct {
 	files []string
 	live  liveOptions
 	// isLive is set by -broker or -embedded.
-	isLive bool
-	view   view
+	isLive   bool
+	view     view
+	htmlPath string
 }
 
 // run is the whole command; main only adds the process around it.
@@ -84,11 +85,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err != nil:
 		fmt.Fprintf(stderr, "hexdump-trace: %v\nRun 'hexdump-trace -h' for usage.\n", err)
 		return exitUsage
-	case opts.isLive:
-		return runLive(ctx, opts.live, opts.view, stdout, stderr)
-	default:
-		return traceFiles(opts.files, opts.view, stdin, stdout, stderr)
 	}
+	var code int
+	if opts.isLive {
+		code = runLive(ctx, opts.live, opts.view, stdout, stderr)
+	} else {
+		code = traceFiles(opts.files, opts.view, stdin, stdout, stderr)
+	}
+	if opts.view.page != nil {
+		if err := opts.view.page.writeFile(opts.htmlPath); err != nil {
+			fmt.Fprintf(stderr, "hexdump-trace: %v\n", err)
+			return exitFailed
+		}
+	}
+	return code
 }
 
 // errReported stands for a flag error the flag package has already printed,
@@ -113,6 +123,9 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.live.timeout, "timeout", 10*time.Second, "bound on connecting and on each send and receive in a live exchange")
 	fs.IntVar(&o.view.hexBytes, "hex", 64, "show the first `N` bytes of each frame (size prefix included) as a hex table under its annotation; 0 for none")
 	fs.BoolVar(&o.view.events, "events", false, "also print the log's other entries (kafkaio's level-1 events: connects, waits, errors) where they occur")
+	fields := fs.String("fields", "all", "how much of each decoded body to print: `all` fields, top (the top-level ones, arrays as counts) or none")
+	fs.BoolVar(&o.view.json, "json", false, "write one JSON object per frame, problem and summary instead of text (see the command documentation)")
+	fs.StringVar(&o.htmlPath, "html", "", "also write the trace as one self-contained HTML page to `FILE`: a timeline per connection, the frames, a summary per API")
 	fs.BoolVar(&o.live.raw, "raw", false, "also copy the raw debug log of a live exchange to standard error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -122,6 +135,19 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	}
 	o.files = fs.Args()
 	o.isLive = o.live.addr != "" || o.live.embedded
+	switch *fields {
+	case "all":
+		o.view.fields = fieldsAll
+	case "top":
+		o.view.fields = fieldsTop
+	case "none":
+		o.view.fields = fieldsNone
+	default:
+		return o, fmt.Errorf("-fields %q: want all, top or none", *fields)
+	}
+	if o.htmlPath != "" {
+		o.view.page = &htmlPage{}
+	}
 	if *topics != "" {
 		o.live.topics = strings.Split(*topics, ",")
 	}
@@ -133,7 +159,9 @@ func checkArgs(o *options, fs *flag.FlagSet) error {
 	if !o.isLive {
 		var liveOnly []string
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name != "broker" && f.Name != "embedded" && f.Name != "events" && f.Name != "hex" {
+			switch f.Name {
+			case "broker", "embedded", "events", "hex", "fields", "json", "html":
+			default:
 				liveOnly = append(liveOnly, "-"+f.Name)
 			}
 		})
@@ -187,7 +215,7 @@ func traceFiles(files []string, v view, stdin io.Reader, stdout, stderr io.Write
 	}
 	code := exitOK
 	for i, name := range files {
-		if len(files) > 1 {
+		if len(files) > 1 && !v.json {
 			if i > 0 {
 				fmt.Fprintln(stdout)
 			}
@@ -208,7 +236,7 @@ func traceFiles(files []string, v view, stdin io.Reader, stdout, stderr io.Write
 }
 
 func traceOne(name string, r io.Reader, v view, stdout, stderr io.Writer) int {
-	t := newTracer(stdout, v)
+	t := newTracer(stdout, v, name, fileLines(name))
 	err := t.readFrom(r)
 	t.finish()
 	if err != nil {

@@ -82,7 +82,7 @@ func TestMissingFileExitsOneAndGoesOn(t *testing.T) {
 	if !strings.Contains(stderr, "missing.log") {
 		t.Errorf("standard error %q does not name the missing file", stderr)
 	}
-	if !strings.Contains(stdout, "Metadata (key 3)") {
+	if !strings.Contains(stdout, "Metadata v1 (key 3)") {
 		t.Errorf("the readable file was not traced:\n%s", stdout)
 	}
 }

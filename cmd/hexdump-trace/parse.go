@@ -284,15 +284,17 @@ const (
 	hexLine
 	rowLine
 	brokenRowLine // starts like a table row but cannot be read
+	redactedLine  // kafkaio's marker for bytes it left out of a dump
 )
 
 // dumpLine is a classified message.
 type dumpLine struct {
-	kind lineKind
-	dir  direction
-	addr string
-	hex  string
-	row  tableRow
+	kind     lineKind
+	dir      direction
+	addr     string
+	hex      string
+	row      tableRow
+	redacted int
 }
 
 // direction is the way a dumped chunk travelled: kafkadebug's own type, so
@@ -330,6 +332,10 @@ func classify(msg string) dumpLine {
 		return dumpLine{kind: headerLine, dir: fromBroker, addr: firstWord(msg[len(responsePrefix):])}
 	case strings.HasPrefix(msg, hexStreamPrefix):
 		return dumpLine{kind: hexLine, hex: strings.TrimSpace(msg[len(hexStreamPrefix):])}
+	case strings.HasPrefix(msg, "<"):
+		if n, ok := parseRedactionMarker(msg); ok {
+			return dumpLine{kind: redactedLine, redacted: n}
+		}
 	}
 	if row, ok, looksLikeRow := parseRow(msg); ok {
 		return dumpLine{kind: rowLine, row: row}
@@ -337,6 +343,35 @@ func classify(msg string) dumpLine {
 		return dumpLine{kind: brokenRowLine}
 	}
 	return dumpLine{kind: otherLine}
+}
+
+// The line kafkaio ends a dump with when it leaves bytes out of it, as it
+// does with SASL data: "<N bytes of SASL data redacted>".
+const (
+	redactionPrefix = "<"
+	redactionSuffix = " bytes of SASL data redacted>"
+)
+
+// parseRedactionMarker reads a redaction marker. ok says the line is one;
+// n is 0 when its count is not a plain positive decimal no larger than a
+// frame.
+func parseRedactionMarker(msg string) (n int, ok bool) {
+	digits, ok := strings.CutPrefix(msg, redactionPrefix)
+	if !ok {
+		return 0, false
+	}
+	digits, ok = strings.CutSuffix(digits, redactionSuffix)
+	if !ok {
+		return 0, false
+	}
+	if digits == "" || len(digits) > 10 || strings.TrimLeft(digits, "0123456789") != "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n <= 0 || n > maxFrameSize {
+		return 0, true
+	}
+	return n, true
 }
 
 func firstWord(s string) string {
