@@ -107,9 +107,9 @@ func (f *frameInfo) api() string {
 	case f.kind == saslToken:
 		return "(SASL token)"
 	case f.dir == fromBroker && f.request == nil && f.hasCorrID:
-		return "(unmatched)"
+		return "(answers no request)"
 	case f.key < 0:
-		return "(unreadable)"
+		return "(unreadable header)"
 	}
 	return apiName(f.key)
 }
@@ -286,8 +286,12 @@ func plausibleRequest(data []byte) bool {
 func (a *annotator) token(f *frameInfo, cs *connState) {
 	f.kind = saslToken
 	f.headerLen, f.shown = 4, min(f.shown, 4)
-	f.redaction = fmt.Sprintf("%s of SASL data redacted by hexdump-trace", count(f.size-4, "byte"))
 	f.undecoded = "a SASL token after SaslHandshake v0 has no Kafka header"
+	if f.size == 4 {
+		f.notes = append(f.notes, "empty")
+		return
+	}
+	f.redaction = fmt.Sprintf("%s of SASL data redacted by hexdump-trace", count(f.size-4, "byte"))
 }
 
 // flexibleRequest reports whether key at version uses request header v2
@@ -477,8 +481,7 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 	return sorted[max(rank, 1)-1]
 }
 
-// apiOrder sorts API names, with "(unmatched)", "(unreadable)" and the like
-// last.
+// apiOrder sorts API names, with "(answers no request)" and the like last.
 func apiOrder(m map[string]*apiStats) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

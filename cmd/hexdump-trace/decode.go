@@ -31,6 +31,7 @@ type node struct {
 	// have; raw holds its value.
 	unknownTag bool
 	records    *recordSet // bytes holding record batches, summarised
+	embedded   []string   // what bytes in another protocol say (consumer groups)
 	secret     bool       // bytes or string not to be shown
 }
 
@@ -330,8 +331,12 @@ func (d *decoder) valueInto(n *node, f *fieldSchema, path string) bool {
 		return ok
 	case wString, wBytes:
 		ok := d.lengthPrefixed(n, f, path)
-		if ok && f.kind == wBytes && !n.null && len(n.raw) > 0 && isRecordsField(f) {
-			n.records = summariseRecords(n.raw, d.base+d.pos-len(n.raw))
+		if ok && f.kind == wBytes && !n.null && len(n.raw) > 0 {
+			if isRecordsField(f) {
+				n.records = summariseRecords(n.raw, d.base+d.pos-len(n.raw))
+			} else {
+				n.embedded = consumerProtocol(d.key, f.name, n.raw)
+			}
 		}
 		return ok
 	case wArray:

@@ -1,22 +1,3 @@
-// Command hexdump-trace turns kafkaio's level-2 debug output (KAFKA_DEBUG=IO:2)
-// into an annotated trace of Kafka frames.
-//
-// Usage:
-//
-//	hexdump-trace [FILE...]                     read logs (standard input when no FILE)
-//	hexdump-trace -broker HOST:PORT [-api apiversions|metadata] [-n N]
-//	hexdump-trace -embedded [-api ...] [-n N]   the same against an in-process broker
-//
-// It reads the lines of kafkadebug's default logger and the same entries
-// written by logrus's TextFormatter or JSONFormatter, joins each direction's
-// dumped chunks into frames, and prints one line per frame: for a request its
-// API (named), version, correlation id and client id; for a response its
-// correlation id, the request it answers and, when the log has timestamps, the
-// time in between. A summary ends each log. Lines it cannot use are reported
-// with their line numbers and skipped.
-//
-// Exit status: 0 on success, 1 when a file cannot be read or a live exchange
-// fails, 2 on bad usage.
 package main
 
 import (
@@ -53,10 +34,15 @@ const usageText = `Usage:
   hexdump-trace -embedded [-api apiversions|metadata] [-n N] [flags]
 
 The first form reads level-2 debug logs (KAFKA_DEBUG=IO:2) from the files, or
-from standard input, and prints every Kafka frame in them, annotated. The other
-two connect with kafkaio at debug level 2, exchange N requests and print the
-annotated trace as it happens; -embedded starts a Kafka-protocol broker inside
-the process on loopback first, so it needs nothing else to run.
+from standard input, and prints every Kafka frame in them: what it is, which
+request a response answers and after how long, every field of its body
+decoded, and its first bytes in hex. The other two connect with kafkaio at
+debug level 2, exchange N requests and print the trace as it happens;
+-embedded starts a Kafka-protocol broker inside the process on loopback first,
+so it needs nothing else to run. -json writes the same as one JSON object per
+line; -html FILE also writes it as a page to look at in a browser. Secrets
+(SaslAuthenticate bodies, delegation token HMACs, SCRAM credentials,
+password-like configs) are never shown.
 
 Exit status: 0 on success, 1 on a failed exchange or an unreadable file, 2 on
 bad usage.

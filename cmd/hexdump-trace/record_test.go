@@ -238,7 +238,7 @@ var batchTime = time.Date(2025, 11, 21, 19, 26, 0, 0, time.UTC).UnixMilli()
 // recordBatch builds a record batch (magic 2) of key/value pairs, an empty
 // key standing for a null one, compressed with codec (0 none, 1 gzip, 2
 // snappy, 3 lz4, 4 zstd), as a producer without idempotence writes it.
-func recordBatch(t *testing.T, codec int, kvs ...string) []byte {
+func recordBatch(t testing.TB, codec int, kvs ...string) []byte {
 	t.Helper()
 	var records []byte
 	for i := 0; i < len(kvs); i += 2 {
@@ -280,7 +280,7 @@ func recordBatch(t *testing.T, codec int, kvs ...string) []byte {
 	return b
 }
 
-func compressForTest(t *testing.T, codec int, b []byte) []byte {
+func compressForTest(t testing.TB, codec int, b []byte) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	switch codec {

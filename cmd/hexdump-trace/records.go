@@ -84,7 +84,8 @@ func summariseRecords(b []byte, off int) *recordSet {
 		}
 		length := int(int32(binary.BigEndian.Uint32(rest[8:])))
 		magic := int8(rest[16])
-		if length < 0 {
+		if length < 5 {
+			// Too short to hold even the crc and magic it is read by.
 			rs.problem, rs.rest = fmt.Sprintf("batch length %d at offset %#x", length, off+pos), len(rest)
 			return rs
 		}

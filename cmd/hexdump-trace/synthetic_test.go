@@ -96,6 +96,17 @@ func writeGarbage() string {
 	// An HTTP server on another connection.
 	kafkadebug.Dump(log.WithField("conn", "127.0.0.1:50002"), kafkadebug.Response, "127.0.0.1:8080", []byte("HTTP/1.1 400 Bad Request\r\n"))
 
+	// A Metadata v1 response whose broker's host claims 200 bytes where
+	// 9 are: decoded as far as it goes.
+	dump(kafkadebug.Request, kafkawire.Metadata(6, "test", 1, nil))
+	short := []byte{0, 0, 0, 6, 0, 0, 0, 1, 0, 0, 0, 0, 0, 200}
+	short = append(short, "127.0.0.1"...)
+	dump(kafkadebug.Response, append(binary.BigEndian.AppendUint32(nil, uint32(len(short))), short...))
+
+	// An ApiVersions v3 request whose header v2 carries a tagged field.
+	tagged := []byte{0, 18, 0, 3, 0, 0, 0, 7, 0, 4, 't', 'e', 's', 't', 1, 0, 2, 0xab, 0xcd, 1, 1, 0}
+	dump(kafkadebug.Request, append(binary.BigEndian.AppendUint32(nil, uint32(len(tagged))), tagged...))
+
 	// A Send that failed half way: kafkaio dumps what went out.
 	dump(kafkadebug.Request, kafkawire.Metadata(5, "test", 1, nil)[:10])
 	raw("2025-11-21T19:27:02.000000Z INFO [conn=127.0.0.1:50001] returning IO error -1001: Cannot send")

@@ -87,7 +87,7 @@ const clockLayout = "15:04:05.000000"
 func (t *textSink) frame(f *frameInfo) {
 	fmt.Fprintf(t.out, "%s: %s\n", framePrefix(f), frameDescription(f))
 	for _, n := range f.headerTags {
-		fmt.Fprintf(t.out, "    header %s\n", strings.Join(nodeLines(f, n, fieldsAll), " "))
+		fmt.Fprintf(t.out, "    header tagged field %d: %s\n", n.tag, bytesText(n.raw))
 	}
 	if t.v.fields != fieldsNone {
 		t.fields(f)
@@ -241,6 +241,9 @@ func nodeLines(f *frameInfo, n *node, depth fieldsDepth) []string {
 			lines = append(lines, indent(recordsLines(n.records), "  ")...)
 		}
 		return lines
+	case len(n.embedded) > 0 && !n.secret:
+		lines := []string{name + ": " + count(len(n.raw), "byte") + ", " + n.embedded[0]}
+		return append(lines, indent(n.embedded[1:], "  ")...)
 	case n.kind == wArray:
 		if n.field.elem.kind != wStruct {
 			return []string{name + ": " + scalarList(f, n)}
@@ -451,13 +454,17 @@ func (t *textSink) summary(s *summary) {
 	fmt.Fprintf(t.out, "summary: %s (%s, %s) on %s, %s\n", count(s.frames, "frame"), count(s.requests, "request"),
 		count(s.responses, "response"), count(s.connections, "connection"), count(s.problems, "problem"))
 	if len(s.apis) > 0 {
-		fmt.Fprintf(t.out, "  %-24s %8s %10s %9s %10s %11s %11s %11s\n", "api", "requests", "bytes", "responses", "bytes", "latency p50", "p99", "max")
+		w := len("api")
+		for _, a := range s.apis {
+			w = max(w, len(a.api))
+		}
+		fmt.Fprintf(t.out, "  %-*s %8s %10s %9s %10s %11s %11s %11s\n", w, "api", "requests", "bytes", "responses", "bytes", "latency p50", "p99", "max")
 		for _, a := range s.apis {
 			p50, p99, mx := "-", "-", "-"
 			if a.latencies > 0 {
 				p50, p99, mx = latencyText(a.p50), latencyText(a.p99), latencyText(a.max)
 			}
-			fmt.Fprintf(t.out, "  %-24s %8d %10d %9d %10d %11s %11s %11s\n", a.api, a.requests, a.requestBytes, a.responses, a.responseBytes, p50, p99, mx)
+			fmt.Fprintf(t.out, "  %-*s %8d %10d %9d %10d %11s %11s %11s\n", w, a.api, a.requests, a.requestBytes, a.responses, a.responseBytes, p50, p99, mx)
 		}
 		fmt.Fprintln(t.out, "  (bytes include each frame's 4-byte size; latency is from a request's dump to its response's)")
 	}
