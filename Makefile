@@ -10,7 +10,6 @@ FUZZ_TARGETS := \
 	./kafkaio:FuzzReceiveFrame \
 	./kafkadebug:FuzzParse \
 	./cmd/hexdump-trace:FuzzParseLog \
-	./cmd/hexdump-trace:FuzzParseLog \
 	./cmd/hexdump-trace:FuzzDecodeBody \
 	./cmd/hexdump-trace:FuzzRecordBatches \
 	./internal/kafkawire:FuzzParseFetch \

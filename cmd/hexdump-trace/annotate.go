@@ -203,7 +203,10 @@ func (a *annotator) stats(api string) *apiStats {
 func (a *annotator) frame(fr frame) {
 	a.frames++
 	f := &frameInfo{n: a.frames, dir: fr.dir, conn: fr.conn, log: a.log, line: fr.line, time: fr.time, data: fr.data, size: fr.size, key: -1, shown: len(fr.data)}
-	if fr.redacted > 0 {
+	switch {
+	case fr.unplaced:
+		f.redaction = fmt.Sprintf("%s not shown in the log (kafkaio did not know where frames began)", count(fr.redacted, "byte"))
+	case fr.redacted > 0:
 		f.redaction = fmt.Sprintf("%s of SASL data redacted in the log", count(fr.redacted, "byte"))
 	}
 	cs := a.conn(fr.conn)
@@ -259,7 +262,9 @@ func (a *annotator) request(f *frameInfo, cs *connState, logRedacted bool) {
 		return
 	}
 	flexible, known := flexibleRequest(f.key, f.version)
-	if known && flexible {
+	if known && flexible && !(logRedacted && len(f.data) == f.headerLen) {
+		// (kafkaio's redaction leaves the header's tagged fields out with
+		// the body.)
 		tags, n, err := readHeaderTags(f.data[f.headerLen:], f.headerLen)
 		if err != "" {
 			f.headerErr = "request header v2: " + err
@@ -348,7 +353,7 @@ func (a *annotator) response(f *frameInfo, cs *connState, logRedacted bool) {
 		return
 	}
 	flexible, known := flexibleRequest(f.key, f.version)
-	if known && flexible && f.key != 18 {
+	if known && flexible && f.key != 18 && !(logRedacted && len(f.data) == 8) {
 		// ApiVersions keeps response header v0 at every version, so that a
 		// client can read it whatever it asked for.
 		tags, n, err := readHeaderTags(f.data[8:], 8)

@@ -18,7 +18,10 @@ type chunk struct {
 	damaged bool
 	// redacted, when not 0, makes this a chunk of bytes the log left out:
 	// data is empty and the stream continues after that many bytes.
-	redacted int
+	// unknownBoundary says the dumper did not know where in the stream's
+	// frames they were.
+	redacted        int
+	unknownBoundary bool
 }
 
 // openDump is a dump whose lines are still arriving.
@@ -68,13 +71,13 @@ func (a *assembler) add(r record) {
 			a.report(r.line, "damaged hex table row; the row is ignored")
 		}
 	case redactedLine:
-		a.redacted(r, l.redacted)
+		a.redacted(r, l.redacted, l.unknownBoundary)
 	}
 }
 
 // redacted handles the line kafkaio ends a dump with when it left bytes
 // out (SASL data): they follow the dump's bytes in the stream.
-func (a *assembler) redacted(r record, n int) {
+func (a *assembler) redacted(r record, n int, unknownBoundary bool) {
 	if d := a.open[r.writer]; d != nil {
 		a.finish(d)
 	}
@@ -84,7 +87,7 @@ func (a *assembler) redacted(r record, n int) {
 		return
 	}
 	delete(a.last, r.writer)
-	c := chunk{dir: last.dir, addr: last.addr, writer: last.writer, line: r.line, time: r.time, redacted: n}
+	c := chunk{dir: last.dir, addr: last.addr, writer: last.writer, line: r.line, time: r.time, redacted: n, unknownBoundary: unknownBoundary}
 	if n <= 0 {
 		// Without the count, where the stream goes on is unknown.
 		a.report(r.line, "a redaction marker whose byte count cannot be read; the %s stream is lost until a frame visibly starts", last.dir)

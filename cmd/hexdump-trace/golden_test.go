@@ -33,6 +33,8 @@ var goldenCases = []struct {
 	{"sasl", "sasl.log", nil},
 	{"sasl-redacted", "sasl-redacted.log", nil},
 	{"sasl-redacted.json", "sasl-redacted.log", []string{"-json"}},
+	{"sasl-scram", "sasl-scram.log", []string{"-hex", "16"}},
+	{"franz-go", "franz-go.log", []string{"-hex", "0"}},
 }
 
 func TestGolden(t *testing.T) {

@@ -94,7 +94,7 @@ func TestHTMLPageInABrowser(t *testing.T) {
 		`data-api="JoinGroup"`,                     // a bar and a frame named by API
 		"ErrorCode: MEMBER_ID_REQUIRED (79)",       // a decoded field
 		`offset 8: key "key-zstd", value 40 bytes`, // a record inside a zstd batch
-		"SaslAuthenticate v2, correlation id 2, answers #3 after 250µs, 93 bytes of SASL data redacted in the log",
+		"SaslAuthenticate v2, correlation id 2, answers #3 after 250µs, 94 bytes of SASL data redacted in the log",
 		"</span>OffsetCommit</td>", // the summary per API
 	} {
 		if !strings.Contains(dom, strings.ReplaceAll(want, `"`, "&quot;")) && !strings.Contains(dom, want) {

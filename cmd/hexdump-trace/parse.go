@@ -295,6 +295,9 @@ type dumpLine struct {
 	hex      string
 	row      tableRow
 	redacted int
+	// unknownBoundary marks a redaction line for bytes the dumper could not
+	// place in frames.
+	unknownBoundary bool
 }
 
 // direction is the way a dumped chunk travelled: kafkadebug's own type, so
@@ -332,9 +335,9 @@ func classify(msg string) dumpLine {
 		return dumpLine{kind: headerLine, dir: fromBroker, addr: firstWord(msg[len(responsePrefix):])}
 	case strings.HasPrefix(msg, hexStreamPrefix):
 		return dumpLine{kind: hexLine, hex: strings.TrimSpace(msg[len(hexStreamPrefix):])}
-	case strings.HasPrefix(msg, "<"):
-		if n, ok := parseRedactionMarker(msg); ok {
-			return dumpLine{kind: redactedLine, redacted: n}
+	case strings.HasPrefix(msg, redactionPrefix):
+		if n, unknown, ok := parseRedactionMarker(msg); ok {
+			return dumpLine{kind: redactedLine, redacted: n, unknownBoundary: unknown}
 		}
 	}
 	if row, ok, looksLikeRow := parseRow(msg); ok {
@@ -345,33 +348,38 @@ func classify(msg string) dumpLine {
 	return dumpLine{kind: otherLine}
 }
 
-// The line kafkaio ends a dump with when it leaves bytes out of it, as it
-// does with SASL data: "<N bytes of SASL data redacted>".
+// The lines kafkaio ends a dump with when it leaves bytes out of it
+// (kafkadebug.RedactedLine): SASL data, or a chunk of a stream whose frame
+// boundaries the dumper did not know.
 const (
-	redactionPrefix = "<"
-	redactionSuffix = " bytes of SASL data redacted>"
+	redactionPrefix       = "<"
+	redactionSuffix       = " bytes of SASL data redacted>"
+	unknownBoundarySuffix = " bytes not shown: frame boundaries unknown>"
 )
 
 // parseRedactionMarker reads a redaction marker. ok says the line is one;
 // n is 0 when its count is not a plain positive decimal no larger than a
-// frame.
-func parseRedactionMarker(msg string) (n int, ok bool) {
-	digits, ok := strings.CutPrefix(msg, redactionPrefix)
-	if !ok {
-		return 0, false
+// frame; unknown says the dumper did not know where frames begin.
+func parseRedactionMarker(msg string) (n int, unknown, ok bool) {
+	if !strings.HasPrefix(msg, redactionPrefix) {
+		return 0, false, false
 	}
-	digits, ok = strings.CutSuffix(digits, redactionSuffix)
-	if !ok {
-		return 0, false
+	unknown = strings.HasSuffix(msg, unknownBoundarySuffix)
+	if !unknown && !strings.HasSuffix(msg, redactionSuffix) {
+		return 0, false, false
 	}
-	if digits == "" || len(digits) > 10 || strings.TrimLeft(digits, "0123456789") != "" {
-		return 0, true
+	n, parsed := kafkadebug.ParseRedactedLine(msg)
+	if !parsed || n <= 0 || n > maxFrameSize || msg != kafkadebug.RedactedLine(n, redactKind(unknown)) {
+		return 0, unknown, true
 	}
-	n, err := strconv.Atoi(digits)
-	if err != nil || n <= 0 || n > maxFrameSize {
-		return 0, true
+	return n, unknown, true
+}
+
+func redactKind(unknown bool) kafkadebug.RedactKind {
+	if unknown {
+		return kafkadebug.RedactUnknown
 	}
-	return n, true
+	return kafkadebug.RedactSASL
 }
 
 func firstWord(s string) string {

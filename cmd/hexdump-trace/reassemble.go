@@ -31,6 +31,9 @@ type frame struct {
 	size     int
 	redacted int
 	after    int
+	// unplaced says the log's dumper did not know where frames began when
+	// it left bytes of this frame out.
+	unplaced bool
 }
 
 // stream is one direction of one connection.
@@ -109,6 +112,15 @@ func (r *reassembler) add(c chunk) {
 // lost with them.
 func (r *reassembler) hole(key streamKey, s *stream, c chunk) {
 	n := c.redacted
+	if c.unknownBoundary && s.cur == nil && len(s.buf) < 4 {
+		// The dumper did not know where frames began (level 2 switched on
+		// in the middle of a stream), and nor does the reader.
+		if !s.resync {
+			r.report(c.line, "the log does not show %s of %ss: kafkaio did not know where its frames began (debugging switched to level 2 on a connection in use); looking for the start of a frame", count(n, "byte"), key.dir)
+		}
+		s.buf, s.resync = nil, true
+		return
+	}
 	if s.resync {
 		r.report(c.line, "skipped %s the log redacted while looking for the start of a %s", count(n, "byte"), key.dir)
 		return
@@ -124,6 +136,7 @@ func (r *reassembler) hole(key streamKey, s *stream, c chunk) {
 		s.buf = nil
 	}
 	f := s.cur
+	f.unplaced = f.unplaced || c.unknownBoundary
 	have := len(f.data) + f.redacted + f.after
 	f.redacted += min(n, f.size-have)
 	if over := n - (f.size - have); over > 0 {

@@ -151,8 +151,8 @@ func TestSecretsNeverShown(t *testing.T) {
 func TestRedactionMarkerKeepsFramesApart(t *testing.T) {
 	out := traceOf(writeSASLRedacted())
 	for _, want := range []string{
-		"SaslAuthenticate v2 (key 36), correlation id 2, client id \"app\", 50 bytes of SASL data redacted in the log",
-		"SaslAuthenticate v2, correlation id 3, answers #5 after 450µs, 57 bytes of SASL data redacted in the log",
+		"SaslAuthenticate v2 (key 36), correlation id 2, client id \"app\", 51 bytes of SASL data redacted in the log",
+		"SaslAuthenticate v2, correlation id 3, answers #5 after 450µs, 58 bytes of SASL data redacted in the log",
 		"ClusterID: \"sasl-cluster\"", // the frame after the secret part of the same chunk
 		"8 frames (4 requests, 4 responses) on 1 connection, 0 problems",
 	} {
@@ -165,11 +165,17 @@ func TestRedactionMarkerKeepsFramesApart(t *testing.T) {
 	bad := logWith(kafkadebug.Formatter{}, func(log *logrus.Logger) {
 		l := log.WithField("conn", "c")
 		l.Info("<7 bytes of SASL data redacted>")
-		kafkadebug.Dump(l, kafkadebug.Request, "h:1", []byte{0, 0, 0, 10, 0, 36, 0, 0, 0, 0, 0, 1})
+		kafkadebug.Dump(l, kafkadebug.Request, "h:1", []byte{0, 0, 0, 10, 0, 36, 0, 0, 0, 0, 0, 9})
 		l.Info("<20 bytes of SASL data redacted>")
 		kafkadebug.Dump(l, kafkadebug.Request, "h:1", []byte{0, 0, 0, 2})
 		l.Info("<lots of bytes of SASL data redacted>")
 		kafkadebug.Dump(l, kafkadebug.Request, "h:1", apiVersionsV0)
+		// Debugging switched to level 2 mid-stream: kafkaio shows no
+		// content until a call starts at a frame boundary.
+		kafkadebug.DumpRedacted(l, kafkadebug.Response, "h:1", nil, 30, kafkadebug.RedactUnknown)
+		kafkadebug.DumpRedacted(l, kafkadebug.Response, "h:1", nil, 12, kafkadebug.RedactUnknown)
+		kafkadebug.Dump(l, kafkadebug.Response, "h:1", apiVersionsResponse(1)[:4])
+		kafkadebug.Dump(l, kafkadebug.Response, "h:1", apiVersionsResponse(1)[4:])
 	})
 	out = traceOf(bad)
 	for _, want := range []string{
@@ -177,6 +183,8 @@ func TestRedactionMarkerKeepsFramesApart(t *testing.T) {
 		"the log redacted 18 bytes more than the request it was in holds",
 		"a redaction marker whose byte count cannot be read",
 		"ApiVersions v0 (key 18), correlation id 1",
+		"the log does not show 30 bytes of responses: kafkaio did not know where its frames began",
+		"ApiVersions v0, correlation id 1, answers #2",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("trace lacks %q:\n%s", want, out)

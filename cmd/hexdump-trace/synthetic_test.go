@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/binary"
-	"strconv"
 	"strings"
 	"time"
 
@@ -114,19 +113,12 @@ func writeGarbage() string {
 	return out.String()
 }
 
-// redactedDump writes what kafkaio's level-2 dump of a SaslAuthenticate
-// frame (or of a chunk of one) is: the bytes before the SASL data, then, as
-// the dump's last line, the marker that stands for the rest.
-func redactedDump(log logrus.FieldLogger, dir kafkadebug.Direction, addr string, shown []byte, redacted int) {
-	kafkadebug.Dump(log, dir, addr, shown)
-	log.Info(redactionPrefix + strconv.Itoa(redacted) + redactionSuffix)
-}
-
-// writeSASLRedacted writes sasl-redacted.log: a SCRAM exchange as kafkaio
-// dumps it, the SaslAuthenticate frames' SASL data left out. kafkaio reads a
-// response's size, then its body; the last answer arrives in one chunk
-// with the Metadata response after it, so the part after the SASL data is
-// a second dump.
+// writeSASLRedacted writes sasl-redacted.log: SaslAuthenticate frames as
+// kafkaio dumps them (kafkadebug.DumpRedacted: a request's size and header
+// up to its client id, a response's size and correlation id, then the line
+// standing for the rest), cut into chunks the ways a receive can cut them:
+// size and body apart, and one chunk holding the end of a SASL answer and
+// the whole Metadata answer after it, whose visible part is a second dump.
 func writeSASLRedacted() string {
 	var out strings.Builder
 	log := logrus.New()
@@ -174,16 +166,20 @@ func writeSASLRedacted() string {
 		resp.SessionLifetimeMillis = 3600000
 		return response(corrID, resp)
 	}
-	// A request header v2 of client id "app": 4 + 2 + 2 + 4 + 2+3 + 1.
-	const requestHead, responseHead = 18, 9
+	// What kafkaio shows: size, api key, version, correlation id and the
+	// client id "app"; for a response, size and correlation id.
+	const requestHead, responseHead = 4 + 2 + 2 + 4 + 2 + 3, 8
+	redacted := func(dir kafkadebug.Direction, shown []byte, hidden int) {
+		kafkadebug.DumpRedacted(conn, dir, broker, shown, hidden, kafkadebug.RedactSASL)
+	}
 	first := auth(2, strings.Repeat("c", 48))
-	redactedDump(conn, kafkadebug.Request, broker, first[:requestHead], len(first)-requestHead)
+	redacted(kafkadebug.Request, first[:requestHead], len(first)-requestHead)
 	answer := authResp(2, strings.Repeat("s", 80))
 	kafkadebug.Dump(conn, kafkadebug.Response, broker, answer[:4])
-	redactedDump(conn, kafkadebug.Response, broker, answer[4:responseHead], len(answer)-responseHead)
+	redacted(kafkadebug.Response, answer[4:responseHead], len(answer)-responseHead)
 
 	final := auth(3, strings.Repeat("p", 100))
-	redactedDump(conn, kafkadebug.Request, broker, final[:requestHead], len(final)-requestHead)
+	redacted(kafkadebug.Request, final[:requestHead], len(final)-requestHead)
 	md := kmsg.NewPtrMetadataRequest()
 	md.SetVersion(12)
 	kafkadebug.Dump(conn, kafkadebug.Request, broker, request(4, md))
@@ -192,9 +188,8 @@ func writeSASLRedacted() string {
 	mdResp.SetVersion(12)
 	mdResp.ClusterID = kmsg.StringPtr("sasl-cluster")
 	next := response(4, mdResp)
-	// One chunk: the rest of the SASL answer, then the Metadata answer.
-	kafkadebug.Dump(conn, kafkadebug.Response, broker, last[:4])
-	redactedDump(conn, kafkadebug.Response, broker, last[4:responseHead], len(last)-responseHead)
+	// One chunk: the SASL answer, then the Metadata answer.
+	redacted(kafkadebug.Response, last[:responseHead], len(last)-responseHead)
 	kafkadebug.Dump(conn, kafkadebug.Response, broker, next)
 	return out.String()
 }
