@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,7 +60,7 @@ func TestBrokerMetadataWithRawLog(t *testing.T) {
 		t.Fatalf("exit status %d, stderr %q", code, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{" to broker " + addr, `Metadata v1 (key 3), correlation id 1, client id "me"`, "Metadata v1, correlation id 1, answers #1", "log entry: connected (fields: ", "log entry: closed (fields: "} {
+	for _, want := range []string{" to broker " + addr, `Metadata v1 (key 3), correlation id 1, client id "me"`, "Metadata v1, correlation id 1, answers #1", "to broker " + addr + ": connected (fields: ", "to broker " + addr + ": closed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("trace lacks %q:\n%s", want, out)
 		}
@@ -118,5 +121,41 @@ func TestBrokerHangingUpExitsOneWithTheTrace(t *testing.T) {
 	// EOF before the first byte of the response is kafkaio's "No connection".
 	if !strings.Contains(stderr.String(), "No connection") {
 		t.Errorf("standard error does not say the connection was lost: %q", stderr.String())
+	}
+}
+
+// TestEmbeddedJSONAndPage runs a live exchange with -json and -html: the
+// JSON objects arrive on standard output as the frames happen, and the page
+// is written when the exchange ends.
+func TestEmbeddedJSONAndPage(t *testing.T) {
+	t.Cleanup(leakcheck.Verify(t))
+	page := filepath.Join(t.TempDir(), "live.html")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-embedded", "-n", "2", "-api", "metadata", "-json", "-html", page}, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit status %d, stderr %q", code, stderr.String())
+	}
+	kinds := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		if strings.HasPrefix(line, "embedded broker listening on ") {
+			continue
+		}
+		var o struct {
+			Kind string `json:"kind"`
+			API  string `json:"api"`
+		}
+		if err := json.Unmarshal([]byte(line), &o); err != nil {
+			t.Fatalf("not a JSON object: %q", line)
+		}
+		kinds[o.Kind]++
+		if o.Kind == "frame" && o.API != "Metadata" {
+			t.Errorf("frame of %q, want Metadata", o.API)
+		}
+	}
+	if kinds["frame"] != 4 || kinds["summary"] != 1 {
+		t.Errorf("kinds %v, want 4 frames and a summary", kinds)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil || !bytes.Contains(html, []byte(`"api":"Metadata"`)) {
+		t.Errorf("page: %v, %d bytes", err, len(html))
 	}
 }

@@ -74,9 +74,31 @@ func (t *textSink) event(_ string, r record) {
 	if !r.time.IsZero() {
 		b.WriteString(r.time.Format(clockLayout) + " ")
 	}
-	b.WriteString("log entry: " + printable(r.msg))
-	if r.writer != "" {
-		b.WriteString(" (fields: " + printable(r.writer) + ")")
+	b.WriteString("log entry")
+	pairs, _, _ := scanPairs(r.writer)
+	var broker, local string
+	var other []kv
+	for _, p := range pairs {
+		switch {
+		case p.key == "broker" && broker == "":
+			broker = p.value
+		case p.key == "conn" && local == "":
+			local = p.value
+		default:
+			other = append(other, p)
+		}
+	}
+	switch {
+	case local != "" && broker != "":
+		b.WriteString(" of the connection from " + printable(local) + " to broker " + printable(broker))
+	case broker != "":
+		b.WriteString(" about broker " + printable(broker))
+	case local != "":
+		b.WriteString(" of the connection from " + printable(local))
+	}
+	b.WriteString(": " + printable(r.msg))
+	if len(other) > 0 {
+		b.WriteString(" (fields: " + printable(canonicalFields(other)) + ")")
 	}
 	fmt.Fprintln(t.out, b.String())
 }
