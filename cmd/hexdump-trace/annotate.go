@@ -141,8 +141,13 @@ type connState struct {
 	// responses, unframed bytes) are then not shown.
 	sasl bool
 	// tokens is set after a SaslHandshake v0 request: the client then
-	// sends SASL tokens as bare size-prefixed frames.
-	tokens bool
+	// sends SASL tokens as bare size-prefixed frames. tokensLeft is how
+	// many its mechanism sends (PLAIN one, SCRAM two), which are taken for
+	// tokens whatever they look like; after those, or for a mechanism
+	// whose count is not known, a frame is a token unless it reads as a
+	// Kafka request.
+	tokens     bool
+	tokensLeft int
 }
 
 // annotator turns frames into frameInfo, pairs responses with requests,
@@ -222,7 +227,8 @@ func (a *annotator) frame(fr frame) {
 }
 
 func (a *annotator) request(f *frameInfo, cs *connState, logRedacted bool) {
-	if cs.tokens && !plausibleRequest(f.data) {
+	if cs.tokens && (cs.tokensLeft > 0 || !plausibleRequest(f.data)) {
+		cs.tokensLeft--
 		a.token(f, cs)
 		cs.pending = append(cs.pending, f)
 		return
@@ -274,6 +280,27 @@ func (a *annotator) request(f *frameInfo, cs *connState, logRedacted bool) {
 		f.headerTags, f.headerLen = tags, f.headerLen+n
 	}
 	a.body(f, true, logRedacted, known)
+	if cs.tokens && f.dec != nil {
+		cs.tokensLeft = 0
+		for _, c := range f.dec.body.children {
+			if c.name == "Mechanism" {
+				cs.tokensLeft = saslTokens(c.str)
+			}
+		}
+	}
+}
+
+// saslTokens is how many tokens a client sends with a SASL mechanism, when
+// that is fixed: PLAIN's one message, SCRAM's client-first and
+// client-final.
+func saslTokens(mechanism string) int {
+	switch {
+	case mechanism == "PLAIN":
+		return 1
+	case strings.HasPrefix(mechanism, "SCRAM-"):
+		return 2
+	}
+	return 0
 }
 
 // plausibleRequest reports whether a frame reads as a Kafka request: an API

@@ -114,7 +114,10 @@
 // SaslAuthenticate bodies are never shown in any form, whether kafkaio
 // redacted them in the log (a dump whose last line is
 // "<N bytes of SASL data redacted>": the N bytes are counted so frames stay
-// apart) or the log holds them whole. Neither are the bare SASL tokens
+// apart) or the log holds them whole. (kafkaio's other such line, "<N bytes
+// not shown: frame boundaries unknown>", written when debugging was switched
+// to level 2 on a connection in use, makes the tool look for the start of
+// a frame again.) Neither are the bare SASL tokens
 // after a SaslHandshake v0, a delegation token's HMAC, SCRAM salts and
 // salted passwords, or the values of configs that look like passwords,
 // secrets, keys or JAAS configs. Hex tables stop before the first of them.

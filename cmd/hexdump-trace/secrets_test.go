@@ -191,3 +191,29 @@ func TestRedactionMarkerKeepsFramesApart(t *testing.T) {
 		}
 	}
 }
+
+// TestSASLv0TokensCountedByMechanism sends a PLAIN token that reads like a
+// Kafka request (a user and password chosen to): after SaslHandshake v0
+// with PLAIN, the first frame is the token whatever it looks like.
+func TestSASLv0TokensCountedByMechanism(t *testing.T) {
+	log := logWith(kafkadebug.Formatter{}, func(log *logrus.Logger) {
+		l := log.WithField("conn", "c")
+		f := kmsg.NewRequestFormatter(kmsg.FormatterClientID("app"))
+		hs := kmsg.NewPtrSASLHandshakeRequest()
+		hs.SetVersion(0)
+		hs.Mechanism = "PLAIN"
+		kafkadebug.Dump(l, kafkadebug.Request, "h:1", f.AppendRequest(nil, hs, 1))
+		kafkadebug.Dump(l, kafkadebug.Response, "h:1", []byte{0, 0, 0, 10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0})
+		// "\x00\x03" is Metadata, "\x00\x01" version 1, then an id and
+		// a client id: a token that parses as a Metadata v1 request.
+		token := "\x00\x03\x00\x01\x00\x00\x00\x02\x00\x02ab\xff\xff\xff\xffsecret-pw"
+		kafkadebug.Dump(l, kafkadebug.Request, "h:1", append(binary.BigEndian.AppendUint32(nil, uint32(len(token))), token...))
+	})
+	out := traceArgs(t, log, "-hex", "1000")
+	if strings.Contains(out, "secret-pw") || strings.Contains(out, hex.EncodeToString([]byte("secret-pw"))) || strings.Contains(out, "73 65 63 72") {
+		t.Errorf("the token is shown:\n%s", out)
+	}
+	if !strings.Contains(out, "SASL token (after SaslHandshake v0") {
+		t.Errorf("the token is not taken for one:\n%s", out)
+	}
+}
