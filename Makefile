@@ -10,6 +10,8 @@ FUZZ_TARGETS := \
 	./kafkaio:FuzzReceiveFrame \
 	./kafkadebug:FuzzParse \
 	./cmd/hexdump-trace:FuzzParseLog \
+	./cmd/hexdump-trace:FuzzDecodeBody \
+	./cmd/hexdump-trace:FuzzRecordBatches \
 	./internal/kafkawire:FuzzParseFetch \
 	./internal/kafkawire:FuzzParseSASL
 
