@@ -15,7 +15,7 @@ FUZZ_TARGETS := \
 	./internal/kafkawire:FuzzParseFetch \
 	./internal/kafkawire:FuzzParseSASL
 
-.PHONY: run test vet fmt-check race alloc fuzz-short fuzz bench
+.PHONY: run test vet fmt-check race alloc fuzz-short fuzz bench syscalls
 
 ## run: the main job: hexdump-trace against an in-process Kafka-protocol broker
 run:
@@ -61,3 +61,12 @@ bench:
 		$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/bench/ -args -reverse=$$((i % 2)) | tee -a bench.out; \
 	done
 	$(GO) run ./internal/bench/cmd/benchratio bench.out
+
+SYSCALLN ?= 2000
+
+## syscalls: syscalls per operation of each benchmarked client, under strace
+## (Debian's strace package), as a Markdown table for BENCHMARKS.md
+syscalls:
+	$(GO) test -c -o bench.test ./internal/bench/
+	$(GO) run ./internal/bench/cmd/syscalls -n $(SYSCALLN) ./bench.test
+	@rm -f bench.test

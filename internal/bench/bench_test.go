@@ -95,7 +95,11 @@ type workload func(b *testing.B, addr string, dial dialer)
 // server is often twice as fast as the runs after it, which would hand
 // whichever client came first a large, meaningless advantage.
 func benchEach(b *testing.B, clients []namedDialer, w workload) {
-	addr := framesrv.Start(b)
+	benchEachOn(b, framesrv.Start(b), clients, w)
+}
+
+// benchEachOn is benchEach against the server at addr.
+func benchEachOn(b *testing.B, addr string, clients []namedDialer, w workload) {
 	warm := clients[len(clients)-1]
 	b.Run("warmup="+warm.name, func(b *testing.B) { w(b, addr, warm.dial) })
 	if *reverse {

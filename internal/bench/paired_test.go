@@ -39,6 +39,7 @@ func BenchmarkPaired(b *testing.B) {
 	for _, pc := range cases {
 		b.Run("case="+pc.name, func(b *testing.B) { pairedSerial(b, addr, pc.clients, pc.op) })
 	}
+	b.Run("case=Connect", func(b *testing.B) { pairedConnects(b, addr, impls) })
 	b.Run("case=Parallel64", func(b *testing.B) {
 		pairedBursts(b, addr, impls, parallelConns, roundTripOp(smallBytes, smallBytes))
 	})
@@ -214,4 +215,25 @@ func burst(pairs []*pair, i int, op pairOp, step int32) error {
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// pairedConnects times connection set-up and tear-down, dial then Close,
+// for the two clients alternately, op by op, swapping which goes first.
+func pairedConnects(b *testing.B, addr string, dialers [2]namedDialer) {
+	var spent [2]time.Duration
+	ops := 0
+	for b.Loop() {
+		first := ops & 1
+		ops++
+		for j := range 2 {
+			i := first ^ j
+			start := time.Now()
+			err := dialers[i].dial(b, addr, framesrv.MinResponseBytes).Close()
+			spent[i] += time.Since(start)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	reportPaired(b, dialers, spent, ops)
 }

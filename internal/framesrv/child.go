@@ -18,8 +18,12 @@ import (
 // childEnv marks a process started by Start as the server.
 const childEnv = "KAFKAIO_FRAMESRV_CHILD"
 
-// AddrEnv names a running server for Start to use instead of starting one.
-const AddrEnv = "FRAMESRV_ADDR"
+// AddrEnv and TLSAddrEnv name a running server for Start and StartTLS to
+// use instead of starting one.
+const (
+	AddrEnv    = "FRAMESRV_ADDR"
+	TLSAddrEnv = "FRAMESRV_TLS_ADDR"
+)
 
 const (
 	// startTimeout bounds how long Start waits for the child's address;
@@ -102,8 +106,14 @@ func Start(tb testing.TB) string {
 
 // StartTLS is Start for a server that speaks TLS with the given
 // certificate and key (PEM), handed to the child in its environment.
+//
+// With FRAMESRV_TLS_ADDR set, StartTLS returns that address instead, as
+// Start does with FRAMESRV_ADDR.
 func StartTLS(tb testing.TB, certPEM, keyPEM []byte) string {
 	tb.Helper()
+	if addr := os.Getenv(TLSAddrEnv); addr != "" {
+		return addr
+	}
 	ch, err := startChild(tlsCertEnv+"="+string(certPEM), tlsKeyEnv+"="+string(keyPEM))
 	if err != nil {
 		tb.Fatalf("framesrv: %v", err)
