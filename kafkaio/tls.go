@@ -92,7 +92,7 @@ func (c *IO) handshake(ctx context.Context, deadline time.Time, conf *tls.Config
 		stop()
 	}
 	if err != nil {
-		return handshakeError(ctx, err, st.raw.received)
+		return handshakeError(ctx, withAlert(err), st.raw.received)
 	}
 	c.sec = st
 	cs := st.conn.ConnectionState()
@@ -185,8 +185,37 @@ func (t *transfer) moveTLS() error {
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, os.ErrClosed), errors.Is(err, net.ErrClosed):
 		return err
 	}
-	t.err = err
+	t.err = withAlert(err)
 	return nil
+}
+
+// remoteAlert is a TLS alert the broker sent, as crypto/tls reports it (a
+// *net.OpError "remote error" around an alert type of its own, which no
+// caller can name), with the alert also as a tls.AlertError, so that
+// errors.As finds it.
+type remoteAlert struct {
+	err   error
+	alert tls.AlertError
+}
+
+func (e *remoteAlert) Error() string   { return e.err.Error() }
+func (e *remoteAlert) Unwrap() []error { return []error{e.err, e.alert} }
+
+// withAlert returns err with the alert it reports in its chain as a
+// tls.AlertError, or err itself when it reports no alert from the broker.
+func withAlert(err error) error {
+	var op *net.OpError
+	var known tls.AlertError
+	if !errors.As(err, &op) || op.Op != "remote error" || op.Err == nil || errors.As(err, &known) {
+		return err
+	}
+	text := op.Err.Error()
+	for a := range 256 {
+		if tls.AlertError(a).Error() == text {
+			return &remoteAlert{err: err, alert: tls.AlertError(a)}
+		}
+	}
+	return err
 }
 
 // rawConn is the net.Conn crypto/tls runs on: the IO's socket, read and
