@@ -226,7 +226,7 @@ type rawConn struct {
 	c        *IO
 	r, w     transfer
 	received int         // bytes read from the socket, for the handshake's error
-	closing  bool        // Close is sending close_notify: write only what fits at once
+	closing  atomic.Bool // Close is sending close_notify: write only what fits at once
 	sending  atomic.Bool // a Send is writing through crypto/tls
 }
 
@@ -264,8 +264,9 @@ func (rc *rawConn) Read(p []byte) (int, error) {
 func (rc *rawConn) Write(p []byte) (int, error) {
 	t := &rc.w
 	t.reset(p)
-	t.noWait = rc.closing
-	if !rc.sending.Load() && !rc.closing && rc.c.sec != nil {
+	closing := rc.closing.Load()
+	t.noWait = closing
+	if !rc.sending.Load() && !closing && rc.c.sec != nil {
 		if err := t.setDeadline(rc.r.deadline); err != nil {
 			return 0, err
 		}
@@ -301,7 +302,7 @@ func (rc *rawConn) SetWriteDeadline(t time.Time) error { return rc.c.f.SetWriteD
 // it (it then only closes the stream), which is right: the alert cannot go
 // in the middle of a record.
 func (c *IO) closeTLS() {
-	c.sec.raw.closing = true
+	c.sec.raw.closing.Store(true)
 	_ = c.sec.conn.Close()
 }
 
