@@ -294,6 +294,14 @@ func secCheckLog(t *testing.T, log string, errs string, secrets secSecrets, mech
 	secRequireNone(t, "the log", log, secrets)
 	secRequireNone(t, "the errors", errs, secrets)
 	dumps := secParseDumps(t, log)
+	for i, d := range dumps {
+		// A TLS record starts with its content type (0x14 to 0x17) and
+		// 0x03: the dumps are of the Kafka bytes inside TLS, never of
+		// the records.
+		if len(d.shown) >= 2 && d.shown[0] >= 0x14 && d.shown[0] <= 0x17 && d.shown[1] == 0x03 {
+			t.Errorf("dump %d starts like a TLS record: % x", i, d.shown[:min(len(d.shown), 8)])
+		}
+	}
 	requests, responses := secStreams(dumps)
 	for name, s := range secrets {
 		if bytes.Contains(requests, s) || bytes.Contains(responses, s) {
