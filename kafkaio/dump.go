@@ -32,8 +32,10 @@ import (
 // the connection opened are in step; ones made later (KAFKA_DEBUG raised to
 // 2 on a connection already in use) are not, until a call that starts at a
 // frame boundary (a Send, a ReceiveFrame) puts them in step. Until then a
-// dump shows no content, only how many bytes it held; the same holds after
-// a SaslHandshake v0 for a mechanism whose number of tokens is not known.
+// dump shows no content, only how many bytes it held. After a SaslHandshake
+// v0 for a mechanism whose number of tokens is not known, that holds for
+// the rest of the connection: its bare tokens may be written by Sends and
+// read by ReceiveFrames, which would put a tracker in step on a token.
 
 // API keys of the frames that carry secrets.
 const (
@@ -88,6 +90,9 @@ type dumps struct {
 	handshaking bool
 	tokensOut   int
 	tokensIn    int
+	// blind: a SaslHandshake v0 for a mechanism the trackers cannot
+	// follow; no frame start puts them in step again.
+	blind bool
 }
 
 // init puts both trackers in step when the connection has carried nothing.
@@ -135,7 +140,7 @@ func (d *dumps) dump(log logrus.FieldLogger, addr string, request bool, b []byte
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !f.synced && frameStart {
+	if !f.synced && frameStart && !d.blind {
 		f.synced = true
 		f.reset()
 	}
@@ -147,7 +152,7 @@ func (d *dumps) dump(log logrus.FieldLogger, addr string, request bool, b []byte
 		kafkadebug.DumpRedacted(log, dir, addr, visible, hidden, kafkadebug.RedactSASL)
 	})
 	if !f.synced { // a handshake for a mechanism we cannot follow
-		d.req.synced, d.resp.synced = false, false
+		d.req.synced, d.resp.synced, d.blind = false, false, true
 		if n < len(b) {
 			kafkadebug.DumpRedacted(log, dir, addr, nil, len(b)-n, kafkadebug.RedactUnknown)
 		}
