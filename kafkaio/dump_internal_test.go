@@ -425,3 +425,120 @@ func TestDumpTrackerRedactedLineFollowsItsHeader(t *testing.T) {
 		t.Error("the password is in the dump")
 	}
 }
+
+// handshakeV0 is a SaslHandshake v0 request for mechanism.
+func handshakeV0(corr int32, mechanism string) []byte {
+	body := binary.BigEndian.AppendUint16(nil, uint16(len(mechanism)))
+	body = append(body, mechanism...)
+	b := binary.BigEndian.AppendUint16(nil, 17)
+	b = binary.BigEndian.AppendUint16(b, 0)
+	b = binary.BigEndian.AppendUint32(b, uint32(corr))
+	b = binary.BigEndian.AppendUint16(b, uint16(len(clientID)))
+	b = append(b, clientID...)
+	b = append(b, body...)
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(b))), b...)
+}
+
+// bareToken is a SASL token after SaslHandshake v0: a size, then the token.
+func bareToken(token string) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(token))), token...)
+}
+
+// TestDumpTrackerSaslHandshakeV0 follows the bare tokens after a
+// SaslHandshake v0 (as sarama sends through the net.Conn view): one each
+// way for PLAIN and OAUTHBEARER, two for SCRAM, each shown as its size
+// only, cut at every offset.
+func TestDumpTrackerSaslHandshakeV0(t *testing.T) {
+	for _, tc := range []struct {
+		mechanism string
+		tokens    int
+	}{{"PLAIN", 1}, {"OAUTHBEARER", 1}, {"SCRAM-SHA-256", 2}, {"SCRAM-SHA-512", 2}} {
+		t.Run(tc.mechanism, func(t *testing.T) {
+			req, resp := &expect{}, &expect{}
+			req.add(requestFrame(18, 1, &clientID, nil), 1<<30)
+			resp.add(responseFrame(1, []byte("versions")), 1<<30)
+			req.add(handshakeV0(2, tc.mechanism), 1<<30)
+			resp.add(responseFrame(2, []byte("\x00\x00\x00\x00\x00\x01\x00\x05PLAIN")), 1<<30)
+			for i := range tc.tokens {
+				req.add(bareToken(fmt.Sprintf("client token %d: pa55w0rd", i)), 4)
+				resp.add(bareToken(fmt.Sprintf("server token %d: salt and signature", i)), 4)
+			}
+			req.add(requestFrame(3, 3, &clientID, []byte{0, 0, 0, 0}), 1<<30)
+			resp.add(responseFrame(3, []byte("metadata")), 1<<30)
+			for cut := 0; cut < len(req.stream); cut++ {
+				d := &dumps{}
+				d.init(true)
+				var cuts []int
+				if cut > 0 {
+					cuts = []int{cut}
+				}
+				checkView(t, fmt.Sprintf("requests cut at %d", cut), feed(t, d, true, req.stream, cuts, req.isStart), req.view)
+				if cut == 0 {
+					for rcut := 1; rcut < len(resp.stream); rcut++ {
+						d2 := &dumps{}
+						d2.init(true)
+						feed(t, d2, true, req.stream, nil, req.isStart)
+						checkView(t, fmt.Sprintf("responses cut at %d", rcut), feed(t, d2, false, resp.stream, []int{rcut}, nil), resp.view)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestDumpTrackerSaslHandshakeV0UnknownMechanism is a v0 handshake for a
+// mechanism whose tokens cannot be counted (GSSAPI): from there on the
+// stream is shown as byte counts only, in both directions, and nothing of
+// the tokens may show, whether they come through the net.Conn view (no
+// frame starts known) or through Send, whose every message starts a frame
+// as far as the IO knows.
+func TestDumpTrackerSaslHandshakeV0UnknownMechanism(t *testing.T) {
+	const secret = "kerberos-ticket-secret"
+	for _, viaSend := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tokens sent as frames: %v", viaSend), func(t *testing.T) {
+			d := &dumps{}
+			d.init(true)
+			l := newDumpLog()
+			chunks := [][]byte{handshakeV0(2, "GSSAPI"), bareToken(secret + " 1"), bareToken(secret + " 2")}
+			for _, c := range chunks {
+				d.dump(l.logger, "broker:9092", true, c, viaSend)
+			}
+			d.dump(l.logger, "broker:9092", false, responseFrame(2, []byte("\x00\x00\x00\x00\x00\x00")), viaSend)
+			d.dump(l.logger, "broker:9092", false, bareToken(secret+" from the server"), viaSend)
+			out := l.buf.String()
+			if strings.Contains(out, hex.EncodeToString([]byte(secret))) || strings.Contains(out, secret) {
+				t.Errorf("a token after a v0 handshake for GSSAPI is in the dump:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestDumpTrackerOtherSecretAPIs: the other frames that carry secrets
+// show only their header (requests) or their correlation id (responses),
+// and the rest of the stream is unaffected.
+func TestDumpTrackerOtherSecretAPIs(t *testing.T) {
+	header := 14 + len(clientID)
+	req, resp := &expect{}, &expect{}
+	secretReq := []int16{51, 39, 40, 33, 44} // AlterUserScramCredentials, Renew/ExpireDelegationToken, AlterConfigs, IncrementalAlterConfigs
+	corr := int32(10)
+	for _, key := range secretReq {
+		req.add(requestFrame(key, corr, &clientID, []byte("salted password or hmac")), header)
+		resp.add(responseFrame(corr, []byte("an answer with nothing secret")), 1<<30)
+		corr++
+	}
+	for _, key := range []int16{38, 41} { // Create/DescribeDelegationToken: the token's HMAC comes back
+		req.add(requestFrame(key, corr, &clientID, []byte("owner")), 1<<30)
+		resp.add(responseFrame(corr, []byte("the token's hmac")), 8)
+		corr++
+	}
+	req.add(requestFrame(3, corr, &clientID, nil), 1<<30)
+	resp.add(responseFrame(corr, []byte("metadata")), 1<<30)
+	d := &dumps{}
+	d.init(true)
+	every := make([]int, len(req.stream)-1)
+	for i := range every {
+		every[i] = i + 1
+	}
+	checkView(t, "requests byte by byte", feed(t, d, true, req.stream, every, nil), req.view)
+	checkView(t, "responses in one chunk", feed(t, d, false, resp.stream, nil, nil), resp.view)
+}
