@@ -160,6 +160,11 @@ func (t *transfer) moveTLS() error {
 				return cerr
 			}
 			if t.checkFailed {
+				if t.unreadAtClose {
+					if alert := t.conn.lastWords(); alert != nil {
+						t.eof, t.err = false, alert
+					}
+				}
 				return nil
 			}
 		}
@@ -226,6 +231,7 @@ type rawConn struct {
 	c        *IO
 	r, w     transfer
 	received int         // bytes read from the socket, for the handshake's error
+	draining bool        // lastWords is reading: never wait (guarded by the receive lock)
 	closing  atomic.Bool // Close is sending close_notify: write only what fits at once
 	sending  atomic.Bool // a Send is writing through crypto/tls
 }
@@ -236,11 +242,13 @@ func (rc *rawConn) init(c *IO) {
 	rc.w.init(c, true)
 }
 
-// Read reads at least one byte into p, as much as the socket has.
+// Read reads at least one byte into p, as much as the socket has; while
+// lastWords drains the connection, it returns EAGAIN instead of waiting.
 func (rc *rawConn) Read(p []byte) (int, error) {
 	t := &rc.r
 	t.reset(p)
 	t.need = 1
+	t.noWait = rc.draining
 	err := t.wait()
 	rc.received += t.done
 	switch {
@@ -250,8 +258,38 @@ func (rc *rawConn) Read(p []byte) (int, error) {
 		return t.done, io.EOF
 	case t.err != nil:
 		return t.done, t.err
+	case t.done == 0:
+		return 0, unix.EAGAIN // only without waiting
 	}
 	return t.done, nil
+}
+
+// lastWords reads, without waiting, what a broker that has closed the
+// connection sent before its FIN, through crypto/tls, and returns the TLS
+// alert among it that says why it closed (a client certificate it refused,
+// say), or nil. Send's peer check calls it when it finds the connection
+// closed behind unread bytes; the IO is closing then, so whatever
+// responses come through are discarded. It does nothing while a receive
+// holds the receive side.
+func (c *IO) lastWords() error {
+	if !c.rlock.held.CompareAndSwap(false, true) {
+		return nil
+	}
+	defer c.rlock.release()
+	c.sec.raw.draining = true
+	defer func() { c.sec.raw.draining = false }()
+	var scratch [512]byte
+	for range 64 { // records, at most: a broker's last words are few
+		_, err := c.sec.conn.Read(scratch[:])
+		if err != nil {
+			var alert tls.AlertError
+			if werr := withAlert(err); errors.As(werr, &alert) {
+				return werr
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // Write writes all of p, or when Close is sending close_notify, what the
