@@ -237,8 +237,26 @@ func (rc *recvCall) readSome(p []byte) (int, bool) {
 // fill reads from the socket until the buffer holds at least need bytes
 // (need is less than readBufSize), offering the socket all the room the
 // buffer has. A failure leaves what did arrive in the buffer.
+//
+// An empty buffer is not held while the call waits: on a plaintext
+// connection the step function takes it from the pool just before each
+// read and gives it back when the socket has nothing, so that a receive
+// parked on an idle connection (a pipelining client's reader, always
+// waiting) holds no buffer. TLS reads through crypto/tls, which is handed
+// the buffer once.
 func (c *IO) fill(t *transfer, need int) error {
 	rb := &c.rb
+	if rb.b == nil && c.sec == nil {
+		t.reset(nil)
+		t.need, t.lazy = need, true
+		err := t.move()
+		t.lazy = false
+		rb.w = int32(t.done)
+		if rb.len() > 0 {
+			c.buffered.Store(true)
+		}
+		return err
+	}
 	if rb.b == nil {
 		rb.b = readBufs.Get().(*[readBufSize]byte)
 	}
@@ -254,4 +272,18 @@ func (c *IO) fill(t *transfer, need int) error {
 		c.buffered.Store(true)
 	}
 	return err
+}
+
+// takeBuffer gives an empty read buffer to a lazy fill's step function.
+func (t *transfer) takeBuffer() {
+	rb := &t.conn.rb
+	rb.b, rb.r, rb.w = readBufs.Get().(*[readBufSize]byte), 0, 0
+	t.buf = rb.b[:]
+}
+
+// returnBuffer gives it back while the fill waits with nothing read.
+func (t *transfer) returnBuffer() {
+	rb := &t.conn.rb
+	readBufs.Put(rb.b)
+	rb.b, t.buf = nil, nil
 }

@@ -54,7 +54,7 @@ func (c *IO) RoundTrip(ctx context.Context, req, dst []byte) ([]byte, error) {
 		c.rlock.release()
 		return nil, c.failQueued(ctx, opSend, err, sent)
 	}
-	_, err := c.send(ctx, req, sent, deadline)
+	_, err := c.send(ctx, req, sent, deadline, true)
 	c.wlock.release()
 	if err != nil {
 		c.rlock.release()

@@ -161,7 +161,7 @@ func (t *transfer) moveTLS() error {
 			}
 			if t.checkFailed {
 				if t.unreadAtClose {
-					if alert := t.conn.lastWords(); alert != nil {
+					if alert := t.conn.lastWords(t.holdsRecv); alert != nil {
 						t.eof, t.err = false, alert
 					}
 				}
@@ -270,12 +270,15 @@ func (rc *rawConn) Read(p []byte) (int, error) {
 // say), or nil. Send's peer check calls it when it finds the connection
 // closed behind unread bytes; the IO is closing then, so whatever
 // responses come through are discarded. It does nothing while a receive
-// holds the receive side.
-func (c *IO) lastWords() error {
-	if !c.rlock.held.CompareAndSwap(false, true) {
-		return nil
+// holds the receive side, unless the caller is that receive's own
+// (holdsRecv: a RoundTrip's Send).
+func (c *IO) lastWords(holdsRecv bool) error {
+	if !holdsRecv {
+		if !c.rlock.held.CompareAndSwap(false, true) {
+			return nil
+		}
+		defer c.rlock.release()
 	}
-	defer c.rlock.release()
 	c.sec.raw.draining = true
 	defer func() { c.sec.raw.draining = false }()
 	var scratch [512]byte

@@ -61,6 +61,8 @@ type transfer struct {
 	done          int       // bytes of buf moved so far
 	need          int       // the loop ends once done >= need (len(buf) unless reading ahead)
 	noWait        bool      // give up at the first EAGAIN instead of waiting
+	lazy          bool      // buf is the IO\'s read buffer, taken only to read (see IO.fill)
+	holdsRecv     bool      // a Send made by a RoundTrip, which holds the receive lock
 	retries       int       // consecutive wake-ups that found nothing to move
 	woke          bool      // the poller has woken this call since its last progress
 	interrupts    int       // EINTRs seen; they are retried and not counted
@@ -208,7 +210,7 @@ func (t *transfer) reset(buf []byte) {
 func (t *transfer) start(buf []byte) {
 	t.reset(buf)
 	t.retries, t.interrupts, t.woke = 0, 0, false
-	t.peerCheck, t.checkFailed, t.unreadAtClose = false, false, false
+	t.peerCheck, t.checkFailed, t.unreadAtClose, t.holdsRecv = false, false, false, false
 	if t.raw != nil {
 		t.raw.retries, t.raw.interrupts, t.raw.woke = 0, 0, false
 	}
@@ -266,10 +268,20 @@ func (t *transfer) checkPeer(fd uintptr) {
 
 // recvStep reads into the rest of buf until it holds need bytes. Each read
 // offers all of the rest, so a buffer longer than need reads ahead.
+//
+// A lazy fill (see IO.fill) starts without a buffer: the step takes the
+// read buffer before reading and gives it back before waiting, as long as
+// nothing has been read into it.
 func (t *transfer) recvStep(fd uintptr) bool {
 	for t.done < t.need {
+		if t.lazy && t.buf == nil {
+			t.takeBuffer()
+		}
 		n, err := recvInto(int(fd), t.buf[t.done:])
 		if !t.advance(n, err, true) {
+			if t.lazy && t.done == 0 {
+				t.returnBuffer()
+			}
 			return t.err != nil || t.eof || t.noWait
 		}
 	}
