@@ -10,10 +10,12 @@ FUZZ_TARGETS := \
 	./kafkaio:FuzzReceiveFrame \
 	./kafkadebug:FuzzParse \
 	./cmd/hexdump-trace:FuzzParseLog \
+	./cmd/hexdump-trace:FuzzDecodeBody \
+	./cmd/hexdump-trace:FuzzRecordBatches \
 	./internal/kafkawire:FuzzParseFetch \
 	./internal/kafkawire:FuzzParseSASL
 
-.PHONY: run test vet fmt-check race alloc fuzz-short fuzz bench bench-clients
+.PHONY: run test vet fmt-check race alloc fuzz-short fuzz bench bench-clients syscalls
 
 ## run: the main job: hexdump-trace against an in-process Kafka-protocol broker
 run:
@@ -72,3 +74,12 @@ bench-clients:
 		$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/bench/kafkaclients/ -args -reverse=$$((i % 2)) | tee -a bench-clients.out; \
 	done
 	$(GO) run ./internal/bench/cmd/benchratio -limit 1.02 bench-clients.out
+
+SYSCALLN ?= 2000
+
+## syscalls: syscalls per operation of each benchmarked client, under strace
+## (Debian's strace package), as a Markdown table for BENCHMARKS.md
+syscalls:
+	$(GO) test -c -o bench.test ./internal/bench/
+	$(GO) run ./internal/bench/cmd/syscalls -n $(SYSCALLN) ./bench.test
+	@rm -f bench.test

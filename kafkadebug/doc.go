@@ -66,12 +66,18 @@
 // rows. The lines of one dump are never interleaved with another dump's lines
 // written by the same process.
 //
-// Secrets are left out. kafkaio dumps a SaslAuthenticate frame (API key 36,
-// which carries passwords, SCRAM proofs and tokens, and the server's SASL
-// data in its response) only up to the end of its header: the size and, for
-// a request, api_key, api_version, correlation_id and client_id; for a
-// response, correlation_id. The rest of the frame is replaced by one more
-// line at the end of that dump:
+// Secrets are left out. kafkaio dumps a frame that carries secrets only up
+// to the end of its header: the size and, for a request, api_key,
+// api_version, correlation_id and client_id; for a response,
+// correlation_id. Those frames are SaslAuthenticate requests and responses
+// (passwords, SCRAM proofs, tokens, the server's SASL data),
+// AlterUserScramCredentials requests (salted passwords), the HMACs of the
+// delegation-token APIs (CreateDelegationToken and DescribeDelegationToken
+// responses, RenewDelegationToken and ExpireDelegationToken requests), and
+// AlterConfigs and IncrementalAlterConfigs requests (which may set password
+// configs); after a SaslHandshake v0, the bare SASL tokens that follow it
+// show only their size. The rest of the frame is replaced by one more line
+// at the end of that dump:
 //
 //	<N bytes of SASL data redacted>
 //
@@ -79,8 +85,9 @@
 // counts bytes keeps its place; bytes of the same chunk after the frame's
 // end are dumped as a new dump. A dumper that does not know where the
 // stream's frames begin (debugging switched to level 2 on a connection
-// already carrying a stream it cannot frame) shows no content for such a
-// chunk, only
+// already carrying a stream it cannot frame, or after a SaslHandshake v0
+// for a mechanism whose tokens it cannot count) shows no content for such
+// a chunk, only
 //
 //	<N bytes not shown: frame boundaries unknown>
 //

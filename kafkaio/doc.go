@@ -2,13 +2,26 @@
 // broker: the IO layer a Kafka client sends its requests and reads its
 // responses through, in the manner of Perl's Kafka::IO.
 //
-// New resolves the broker's name and connects within one time budget. Send
-// writes a whole request; Receive, ReceiveInto and ReceiveFrame read exactly
-// what they are asked for. Every call has one deadline for the whole call,
-// not per syscall: the IO's timeout, or the deadline of the context passed
-// to the ...Context variants. Waiting calls park their goroutine in Go's
-// network poller, never an OS thread, so thousands of idle connections cost
-// a handful of threads.
+// New resolves the broker's name and connects within one time budget,
+// which also covers the TLS handshake (Config.TLS), ApiVersions and SASL
+// (Config.SASL, with the mechanisms of package kafkaio/sasl) when they are
+// asked for. Send writes a whole request; Receive, ReceiveInto and
+// ReceiveFrame read exactly what they are asked for, reading ahead as far
+// as the IO's buffer goes; RoundTrip does a Send and a ReceiveFrame and
+// checks the correlation id. Every call has one deadline for the whole
+// call, not per syscall: the IO's timeout, or the deadline of the context
+// passed to the ...Context variants. Waiting calls park their goroutine in
+// Go's network poller, never an OS thread, so thousands of idle
+// connections cost a handful of threads.
+//
+// Over TLS the calls keep every rule above: TLS is a second transport
+// under the same calls, moving the same bytes through crypto/tls over the
+// same socket.
+//
+// For Go Kafka clients that take a dial function (franz-go, sarama,
+// kafka-go), Dialer returns the IO's net.Conn view (IO.NetConn), so that
+// they get kafkaio's deadlines, errors, TLS, SASL and dumps; Bootstrap
+// connects to the first broker of a list that answers.
 //
 // Errors are *kafkaerr.Error values with Kafka::IO's codes; see the
 // kafkaerr package. After any Send or Receive failure the IO closes itself,

@@ -39,6 +39,10 @@ func (c *IO) fail(ctx context.Context, what op, t *transfer, waitErr error, cl c
 		if !what.writes() && !c.answered && !c.closed.Load() {
 			e.Detail = c.unansweredHint() + "; " + e.Detail
 		}
+		if t.unreadAtClose {
+			e.Detail = "the broker has closed the connection (its TCP state is CLOSE_WAIT), " +
+				"behind bytes it sent before and nobody read (a TLS close_notify, or responses, which are discarded); " + e.Detail
+		}
 	}
 	e.Done = cl.done
 	e.Total = cl.total
@@ -139,7 +143,7 @@ func (c *IO) classify(ctx context.Context, what op, t *transfer, waitErr error, 
 		}
 		return failCode, phase, io.ErrUnexpectedEOF
 	case t.checkFailed:
-		return peerGone(failCode), "peer check", os.NewSyscallError("recv", t.err)
+		return peerGone(failCode), "peer check", syscallError("recv", t.err)
 	case errors.Is(t.err, syscall.EPIPE), errors.Is(t.err, syscall.ECONNRESET):
 		return peerGone(failCode), syscallName, syscallError(syscallName, t.err)
 	case errors.Is(t.err, errNoProgress):

@@ -21,6 +21,19 @@ import (
 // step, and a late response must never be read as the answer to the next
 // request. Argument errors close nothing.
 //
+// Receives read ahead: each read from the socket asks for as much as the
+// IO's read buffer holds, so one syscall can bring in several pipelined
+// responses, and a response already read ahead is returned without a
+// syscall. The bytes still come out in order and exactly as asked, and a
+// response that arrives after its receive gave up is never returned: a
+// failed receive closes the IO and discards what it had read ahead. The
+// buffer is taken from a pool when a receive needs it and given back when a
+// receive empties it, so an idle connection holds none. Bytes read ahead
+// count as unread data for Send's peer check (which, like a peek, cannot
+// see a close behind them) and make no difference to IsAlive (which reads
+// the TCP state: a connection whose peer has closed is not alive, even
+// while responses it sent before closing are still buffered).
+//
 // Concurrency: one Send and one Receive (of any kind) may run at the same
 // time from two goroutines, which is how a pipelining client uses a
 // connection. Concurrent Sends are serialised, as are concurrent Receives,
@@ -46,6 +59,7 @@ type IO struct {
 	maxResp  int32       // the largest response accepted
 	hdr      [4]byte     // the size prefix ReceiveFrame reads
 	buffered atomic.Bool // rb holds bytes (read by Send's peer check)
+	waiting  atomic.Bool // a receive is reading from the socket (read by Send's peer check)
 	answered bool        // a byte has been received on the connection
 }
 
@@ -138,7 +152,8 @@ func (c *IO) closeReason() string {
 
 // IsAlive reports whether the connection is open, has no pending error,
 // and the peer has neither closed nor reset it. It never waits and never
-// opens a second connection.
+// opens a second connection. Responses read ahead and not yet returned do
+// not make a connection whose peer has closed alive.
 //
 // It asks the kernel for the connection's TCP state (TCP_INFO) instead of
 // reading SO_ERROR or peeking: both of those clear a pending error, so a

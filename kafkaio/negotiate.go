@@ -212,6 +212,11 @@ func (s *setupCall) callFailed(code kafkaerr.Code, phase string, err error, deta
 	if ke.Code == kafkaerr.MismatchCorrelationID || ke.Code == kafkaerr.MismatchArgument {
 		return s.fail(code, phase, ke, detail)
 	}
+	if ke.Code == kafkaerr.NoConnection && !s.c.answered {
+		// The broker hung up without a byte: say what that most
+		// likely means, as the call's own error does.
+		detail = joinDetail(detail, s.c.unansweredHint())
+	}
 	e := kafkaerr.New(code, string(s.op), s.addr, ke.Err)
 	e.Phase = phase
 	e.Detail = joinDetail(detail, ke.Op+" ("+ke.Phase+")")

@@ -67,20 +67,18 @@ func (rc *recvCall) fix() {
 	}
 }
 
-// beginRecv starts a receive of total bytes (4 for a frame, as far as it
-// knows): it takes the receive side, waiting within the call's deadline if
-// another receive holds it, and refuses a closed IO or an ended context.
-// On success the caller holds the receive lock and ends the call with
-// finishRecv or failRecv.
-func (c *IO) beginRecv(ctx context.Context, what op, total int) (recvCall, error) {
-	rc := recvCall{c: c, what: what, ctx: ctx}
-	rc.cl.total = total
-	return rc, c.lockRecv(&rc)
+// newRecv returns a receive of total bytes (4 for a frame, as far as it
+// knows), to be started with lockRecv.
+func newRecv(c *IO, ctx context.Context, what op, total int) recvCall {
+	return recvCall{c: c, what: what, ctx: ctx, cl: call{total: total}}
 }
 
-// lockRecv takes the receive lock for rc. The uncontended path reads no
-// clock; a call that has to queue fixes its deadline first, since the
-// whole-call deadline includes the wait for its turn.
+// lockRecv starts rc: it takes the receive side, waiting within the
+// call's deadline if another receive holds it, and refuses a closed IO or
+// an ended context. The uncontended path reads no clock; a call that has
+// to queue fixes its deadline first, since the whole-call deadline
+// includes the wait for its turn. On success the caller holds the receive
+// lock and ends the call with finishRecv or failRecv.
 func (c *IO) lockRecv(rc *recvCall) error {
 	if !c.rlock.held.CompareAndSwap(false, true) {
 		rc.fix()
@@ -185,6 +183,7 @@ func (rc *recvCall) readFull(p []byte) (int, bool) {
 			return got, false
 		}
 		t, rest := rc.t, p[got:]
+		c.waiting.Store(true)
 		if len(rest) >= readBufSize {
 			t.reset(rest)
 			rc.waitErr = t.move()
@@ -193,6 +192,7 @@ func (rc *recvCall) readFull(p []byte) (int, bool) {
 			rc.waitErr = c.fill(t, len(rest))
 			got += c.take(rest)
 		}
+		c.waiting.Store(false)
 		if t.done > 0 {
 			c.answered = true
 		}
@@ -217,6 +217,7 @@ func (rc *recvCall) readSome(p []byte) (int, bool) {
 	}
 	t := rc.t
 	var n int
+	c.waiting.Store(true)
 	if len(p) >= readBufSize {
 		t.reset(p)
 		t.need = 1
@@ -226,6 +227,7 @@ func (rc *recvCall) readSome(p []byte) (int, bool) {
 		rc.waitErr = c.fill(t, 1)
 		n = c.take(p)
 	}
+	c.waiting.Store(false)
 	if t.done > 0 {
 		c.answered = true
 	}
@@ -235,8 +237,26 @@ func (rc *recvCall) readSome(p []byte) (int, bool) {
 // fill reads from the socket until the buffer holds at least need bytes
 // (need is less than readBufSize), offering the socket all the room the
 // buffer has. A failure leaves what did arrive in the buffer.
+//
+// An empty buffer is not held while the call waits: on a plaintext
+// connection the step function takes it from the pool just before each
+// read and gives it back when the socket has nothing, so that a receive
+// parked on an idle connection (a pipelining client's reader, always
+// waiting) holds no buffer. TLS reads through crypto/tls, which is handed
+// the buffer once.
 func (c *IO) fill(t *transfer, need int) error {
 	rb := &c.rb
+	if rb.b == nil && c.sec == nil {
+		t.reset(nil)
+		t.need, t.lazy = need, true
+		err := t.move()
+		t.lazy = false
+		rb.w = int32(t.done)
+		if rb.len() > 0 {
+			c.buffered.Store(true)
+		}
+		return err
+	}
 	if rb.b == nil {
 		rb.b = readBufs.Get().(*[readBufSize]byte)
 	}
@@ -252,4 +272,18 @@ func (c *IO) fill(t *transfer, need int) error {
 		c.buffered.Store(true)
 	}
 	return err
+}
+
+// takeBuffer gives an empty read buffer to a lazy fill's step function.
+func (t *transfer) takeBuffer() {
+	rb := &t.conn.rb
+	rb.b, rb.r, rb.w = readBufs.Get().(*[readBufSize]byte), 0, 0
+	t.buf = rb.b[:]
+}
+
+// returnBuffer gives it back while the fill waits with nothing read.
+func (t *transfer) returnBuffer() {
+	rb := &t.conn.rb
+	readBufs.Put(rb.b)
+	rb.b, t.buf = nil, nil
 }

@@ -54,7 +54,7 @@ func (c *IO) RoundTrip(ctx context.Context, req, dst []byte) ([]byte, error) {
 		c.rlock.release()
 		return nil, c.failQueued(ctx, opSend, err, sent)
 	}
-	_, err := c.send(ctx, req, sent, deadline)
+	_, err := c.send(ctx, req, sent, deadline, true)
 	c.wlock.release()
 	if err != nil {
 		c.rlock.release()
@@ -79,6 +79,7 @@ const minRequestFrame = 12
 // requests, and the one this request is owed would be taken for another's.
 func (c *IO) mismatch(want, got int32, start time.Time, budget time.Duration, n int) error {
 	e := kafkaerr.New(kafkaerr.MismatchCorrelationID, string(opRoundTrip), c.Addr(), nil)
+	e.Phase = "correlation id"
 	e.Detail = "the response's correlation id is " + strconv.Itoa(int(got)) + ", the request's " + strconv.Itoa(int(want))
 	e.Done, e.Total = n, n
 	e.Budget = budget

@@ -22,9 +22,13 @@ import (
 // saslAuthenticateMax is the newest SaslAuthenticate version kafkaio sends.
 const saslAuthenticateMax = 2
 
-// closedOnAuth is what it means when a broker closes the connection during
-// SASL: brokers answer a wrong password or an unknown user that way.
-const closedOnAuth = "the broker closed the connection during authentication, which is how a broker answers a wrong password or an unknown user"
+// What it means when a broker closes the connection during SASL: on a
+// SaslAuthenticate, brokers answer a wrong password or an unknown user that
+// way; on the SaslHandshake, the listener may take no SASL at all.
+const (
+	closedOnAuth      = "the broker closed the connection during authentication, which is how a broker answers a wrong password or an unknown user"
+	closedOnHandshake = "the broker closed the connection on the SaslHandshake: does this listener take SASL?"
+)
 
 // authenticate runs SaslHandshake and the SaslAuthenticate rounds under
 // ctx, whose deadline bounds them all.
@@ -113,7 +117,11 @@ func (s *setupCall) saslCallFailed(phase string, err error, name string) error {
 	var ke *kafkaerr.Error
 	if errors.As(err, &ke) && (ke.Code == kafkaerr.NoConnection ||
 		ke.Code == kafkaerr.CannotRecv && !ke.Timeout() && !errors.Is(ke, context.Canceled)) {
-		return s.callFailed(kafkaerr.AuthenticationFailed, phase, err, name+": "+closedOnAuth)
+		why := closedOnAuth
+		if phase == phaseSaslHandshake {
+			why = closedOnHandshake
+		}
+		return s.callFailed(kafkaerr.AuthenticationFailed, phase, err, name+": "+why)
 	}
 	return s.callFailed(kafkaerr.CannotBind, phase, err, name)
 }

@@ -38,7 +38,7 @@ func (c *IO) SendContext(ctx context.Context, msg []byte) (n int, err error) {
 		return 0, err
 	}
 	defer c.wlock.release()
-	return c.send(ctx, msg, cl, deadline)
+	return c.send(ctx, msg, cl, deadline, false)
 }
 
 // checkMessage refuses what no Send may write, as an argument of what.
@@ -55,16 +55,24 @@ func checkMessage(what op, ctx context.Context, msg []byte) error {
 	return nil
 }
 
-// send writes msg before deadline, holding the send lock.
-func (c *IO) send(ctx context.Context, msg []byte, cl call, deadline time.Time) (int, error) {
+// send writes msg before deadline, holding the send lock, and the receive
+// lock too when holdsRecv says so (RoundTrip).
+func (c *IO) send(ctx context.Context, msg []byte, cl call, deadline time.Time, holdsRecv bool) (int, error) {
 	c.dbg().dump(true, msg, true)
 	t := c.takeTransfer(true)
 	defer t.put()
 	t.start(msg)
-	// Bytes read ahead and not yet returned are a response queued ahead of
-	// any close, as unread bytes in the kernel are: the peek could not see
-	// past them either, so it is spared.
-	t.peerCheck = !c.buffered.Load()
+	t.holdsRecv = holdsRecv
+	// The peek is spared when it could not tell more than is known: bytes
+	// read ahead and not yet returned are a response queued ahead of any
+	// close, as unread bytes in the kernel are, which the peek cannot see
+	// past; and a receive reading from the socket at this moment sees a
+	// close itself, as EOF or a reset, and closes the IO, so that this
+	// Send fails without writing (only a close that arrives while that
+	// receive is waking up slips past, as one arriving just after a peek
+	// does). That keeps a pipelining client, whose reader is always
+	// waiting, from paying a syscall per request for the check.
+	t.peerCheck = !c.buffered.Load() && !c.waiting.Load()
 	waitErr := t.run(ctx, deadline)
 	if waitErr == nil && !t.failed() {
 		return len(msg), nil

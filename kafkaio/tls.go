@@ -92,7 +92,7 @@ func (c *IO) handshake(ctx context.Context, deadline time.Time, conf *tls.Config
 		stop()
 	}
 	if err != nil {
-		return handshakeError(ctx, err, st.raw.received)
+		return handshakeError(ctx, withAlert(err), st.raw.received)
 	}
 	c.sec = st
 	cs := st.conn.ConnectionState()
@@ -160,6 +160,11 @@ func (t *transfer) moveTLS() error {
 				return cerr
 			}
 			if t.checkFailed {
+				if t.unreadAtClose {
+					if alert := t.conn.lastWords(t.holdsRecv); alert != nil {
+						t.eof, t.err = false, alert
+					}
+				}
 				return nil
 			}
 		}
@@ -185,8 +190,37 @@ func (t *transfer) moveTLS() error {
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, os.ErrClosed), errors.Is(err, net.ErrClosed):
 		return err
 	}
-	t.err = err
+	t.err = withAlert(err)
 	return nil
+}
+
+// remoteAlert is a TLS alert the broker sent, as crypto/tls reports it (a
+// *net.OpError "remote error" around an alert type of its own, which no
+// caller can name), with the alert also as a tls.AlertError, so that
+// errors.As finds it.
+type remoteAlert struct {
+	err   error
+	alert tls.AlertError
+}
+
+func (e *remoteAlert) Error() string   { return e.err.Error() }
+func (e *remoteAlert) Unwrap() []error { return []error{e.err, e.alert} }
+
+// withAlert returns err with the alert it reports in its chain as a
+// tls.AlertError, or err itself when it reports no alert from the broker.
+func withAlert(err error) error {
+	var op *net.OpError
+	var known tls.AlertError
+	if !errors.As(err, &op) || op.Op != "remote error" || op.Err == nil || errors.As(err, &known) {
+		return err
+	}
+	text := op.Err.Error()
+	for a := range 256 {
+		if tls.AlertError(a).Error() == text {
+			return &remoteAlert{err: err, alert: tls.AlertError(a)}
+		}
+	}
+	return err
 }
 
 // rawConn is the net.Conn crypto/tls runs on: the IO's socket, read and
@@ -197,7 +231,8 @@ type rawConn struct {
 	c        *IO
 	r, w     transfer
 	received int         // bytes read from the socket, for the handshake's error
-	closing  bool        // Close is sending close_notify: write only what fits at once
+	draining bool        // lastWords is reading: never wait (guarded by the receive lock)
+	closing  atomic.Bool // Close is sending close_notify: write only what fits at once
 	sending  atomic.Bool // a Send is writing through crypto/tls
 }
 
@@ -207,11 +242,13 @@ func (rc *rawConn) init(c *IO) {
 	rc.w.init(c, true)
 }
 
-// Read reads at least one byte into p, as much as the socket has.
+// Read reads at least one byte into p, as much as the socket has; while
+// lastWords drains the connection, it returns EAGAIN instead of waiting.
 func (rc *rawConn) Read(p []byte) (int, error) {
 	t := &rc.r
 	t.reset(p)
 	t.need = 1
+	t.noWait = rc.draining
 	err := t.wait()
 	rc.received += t.done
 	switch {
@@ -221,8 +258,41 @@ func (rc *rawConn) Read(p []byte) (int, error) {
 		return t.done, io.EOF
 	case t.err != nil:
 		return t.done, t.err
+	case t.done == 0:
+		return 0, unix.EAGAIN // only without waiting
 	}
 	return t.done, nil
+}
+
+// lastWords reads, without waiting, what a broker that has closed the
+// connection sent before its FIN, through crypto/tls, and returns the TLS
+// alert among it that says why it closed (a client certificate it refused,
+// say), or nil. Send's peer check calls it when it finds the connection
+// closed behind unread bytes; the IO is closing then, so whatever
+// responses come through are discarded. It does nothing while a receive
+// holds the receive side, unless the caller is that receive's own
+// (holdsRecv: a RoundTrip's Send).
+func (c *IO) lastWords(holdsRecv bool) error {
+	if !holdsRecv {
+		if !c.rlock.held.CompareAndSwap(false, true) {
+			return nil
+		}
+		defer c.rlock.release()
+	}
+	c.sec.raw.draining = true
+	defer func() { c.sec.raw.draining = false }()
+	var scratch [512]byte
+	for range 64 { // records, at most: a broker's last words are few
+		_, err := c.sec.conn.Read(scratch[:])
+		if err != nil {
+			var alert tls.AlertError
+			if werr := withAlert(err); errors.As(werr, &alert) {
+				return werr
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // Write writes all of p, or when Close is sending close_notify, what the
@@ -235,8 +305,9 @@ func (rc *rawConn) Read(p []byte) (int, error) {
 func (rc *rawConn) Write(p []byte) (int, error) {
 	t := &rc.w
 	t.reset(p)
-	t.noWait = rc.closing
-	if !rc.sending.Load() && !rc.closing && rc.c.sec != nil {
+	closing := rc.closing.Load()
+	t.noWait = closing
+	if !rc.sending.Load() && !closing && rc.c.sec != nil {
 		if err := t.setDeadline(rc.r.deadline); err != nil {
 			return 0, err
 		}
@@ -272,7 +343,7 @@ func (rc *rawConn) SetWriteDeadline(t time.Time) error { return rc.c.f.SetWriteD
 // it (it then only closes the stream), which is right: the alert cannot go
 // in the middle of a record.
 func (c *IO) closeTLS() {
-	c.sec.raw.closing = true
+	c.sec.raw.closing.Store(true)
 	_ = c.sec.conn.Close()
 }
 

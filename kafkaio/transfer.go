@@ -56,18 +56,21 @@ type transfer struct {
 	// sec, whose counters this call reports.
 	raw *transfer
 
-	deadline    time.Time // the armed deadline of the call in progress
-	buf         []byte    // what this step function moves
-	done        int       // bytes of buf moved so far
-	need        int       // the loop ends once done >= need (len(buf) unless reading ahead)
-	noWait      bool      // give up at the first EAGAIN instead of waiting
-	retries     int       // consecutive wake-ups that found nothing to move
-	woke        bool      // the poller has woken this call since its last progress
-	interrupts  int       // EINTRs seen; they are retried and not counted
-	peerCheck   bool      // sendStep: check the peer has not closed, first
-	checkFailed bool      // that check found the peer gone
-	eof         bool      // the peer closed its side
-	err         error     // the syscall error that ended the loop, if any
+	deadline      time.Time // the armed deadline of the call in progress
+	buf           []byte    // what this step function moves
+	done          int       // bytes of buf moved so far
+	need          int       // the loop ends once done >= need (len(buf) unless reading ahead)
+	noWait        bool      // give up at the first EAGAIN instead of waiting
+	lazy          bool      // buf is the IO\'s read buffer, taken only to read (see IO.fill)
+	holdsRecv     bool      // a Send made by a RoundTrip, which holds the receive lock
+	retries       int       // consecutive wake-ups that found nothing to move
+	woke          bool      // the poller has woken this call since its last progress
+	interrupts    int       // EINTRs seen; they are retried and not counted
+	peerCheck     bool      // sendStep: check the peer has not closed, first
+	checkFailed   bool      // that check found the peer gone
+	unreadAtClose bool      // it did so behind unread bytes (see checkPeer)
+	eof           bool      // the peer closed its side
+	err           error     // the syscall error that ended the loop, if any
 }
 
 // transfers recycles the transfers of finished calls.
@@ -207,7 +210,7 @@ func (t *transfer) reset(buf []byte) {
 func (t *transfer) start(buf []byte) {
 	t.reset(buf)
 	t.retries, t.interrupts, t.woke = 0, 0, false
-	t.peerCheck, t.checkFailed = false, false
+	t.peerCheck, t.checkFailed, t.unreadAtClose, t.holdsRecv = false, false, false, false
 	if t.raw != nil {
 		t.raw.retries, t.raw.interrupts, t.raw.woke = 0, 0, false
 	}
@@ -239,20 +242,46 @@ func (t *transfer) sendStep(fd uintptr) bool {
 // that no unread byte is queued ahead of. A request written to a connection
 // the broker already closed would be lost silently, so Send finds out
 // before writing anything; what it finds is recorded in t.
+//
+// Unread bytes hide a close behind them from a peek, but not from the TCP
+// state: a broker that closed after sending them has moved the connection
+// to CLOSE_WAIT, and Kafka brokers never half-close. The case matters over
+// TLS, where a broker that reaps an idle connection sends a close_notify
+// alert before its FIN: the alert is unread data, and without the state a
+// Send would write a request that can only be lost. Asking costs a second
+// syscall, but only when unread bytes are queued. The check then fails as
+// for a close it sees directly, and the IO closes: responses the broker
+// sent before closing and nobody had read are discarded with it.
 func (t *transfer) checkPeer(fd uintptr) {
-	if n, err := peekState(int(fd)); n == 0 && err == nil {
+	n, err := peekState(int(fd))
+	switch {
+	case n == 0 && err == nil:
 		t.eof, t.checkFailed = true, true
-	} else if err == unix.ECONNRESET {
+	case err == unix.ECONNRESET:
 		t.err, t.checkFailed = err, true
+	case n > 0:
+		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil && info.State != tcpEstablished {
+			t.eof, t.checkFailed, t.unreadAtClose = true, true, true
+		}
 	}
 }
 
 // recvStep reads into the rest of buf until it holds need bytes. Each read
 // offers all of the rest, so a buffer longer than need reads ahead.
+//
+// A lazy fill (see IO.fill) starts without a buffer: the step takes the
+// read buffer before reading and gives it back before waiting, as long as
+// nothing has been read into it.
 func (t *transfer) recvStep(fd uintptr) bool {
 	for t.done < t.need {
+		if t.lazy && t.buf == nil {
+			t.takeBuffer()
+		}
 		n, err := recvInto(int(fd), t.buf[t.done:])
 		if !t.advance(n, err, true) {
+			if t.lazy && t.done == 0 {
+				t.returnBuffer()
+			}
 			return t.err != nil || t.eof || t.noWait
 		}
 	}

@@ -16,6 +16,12 @@ type chunk struct {
 	data   []byte
 	// damaged means data may be only the start of what was dumped.
 	damaged bool
+	// redacted, when not 0, makes this a chunk of bytes the log left out:
+	// data is empty and the stream continues after that many bytes.
+	// unknownBoundary says the dumper did not know where in the stream's
+	// frames they were.
+	redacted        int
+	unknownBoundary bool
 }
 
 // openDump is a dump whose lines are still arriving.
@@ -34,7 +40,10 @@ type openDump struct {
 // recognised by their writer (the entry's fields), so dumps of different
 // connections may interleave line by line and still come apart.
 type assembler struct {
-	open   map[string]*openDump
+	open map[string]*openDump
+	// last is each writer's most recently finished dump, which a
+	// redaction marker that ends it refers to.
+	last   map[string]*chunk
 	emit   func(chunk)
 	report reporter
 }
@@ -43,7 +52,7 @@ type assembler struct {
 type reporter func(line int, format string, args ...any)
 
 func newAssembler(emit func(chunk), report reporter) *assembler {
-	return &assembler{open: map[string]*openDump{}, emit: emit, report: report}
+	return &assembler{open: map[string]*openDump{}, last: map[string]*chunk{}, emit: emit, report: report}
 }
 
 // add feeds one record to the assembler.
@@ -61,7 +70,30 @@ func (a *assembler) add(r record) {
 			d.tableBad = true
 			a.report(r.line, "damaged hex table row; the row is ignored")
 		}
+	case redactedLine:
+		a.redacted(r, l.redacted, l.unknownBoundary)
 	}
+}
+
+// redacted handles the line kafkaio ends a dump with when it left bytes
+// out (SASL data): they follow the dump's bytes in the stream.
+func (a *assembler) redacted(r record, n int, unknownBoundary bool) {
+	if d := a.open[r.writer]; d != nil {
+		a.finish(d)
+	}
+	last := a.last[r.writer]
+	if last == nil {
+		a.report(r.line, "a redaction marker with no dump before it; the bytes it stands for cannot be placed")
+		return
+	}
+	delete(a.last, r.writer)
+	c := chunk{dir: last.dir, addr: last.addr, writer: last.writer, line: r.line, time: r.time, redacted: n, unknownBoundary: unknownBoundary}
+	if n <= 0 {
+		// Without the count, where the stream goes on is unknown.
+		a.report(r.line, "a redaction marker whose byte count cannot be read; the %s stream is lost until a frame visibly starts", last.dir)
+		c.redacted, c.damaged = 0, true
+	}
+	a.emit(c)
 }
 
 func (a *assembler) header(r record, l dumpLine) {
@@ -128,6 +160,7 @@ func (a *assembler) finishIfComplete(d *openDump) {
 func (a *assembler) finish(d *openDump) {
 	delete(a.open, d.writer)
 	c := d.chunk
+	a.last[d.writer] = &d.chunk
 	tableUsable := d.tableSeen && !d.tableBad && bytes.HasPrefix(d.table, d.hex)
 	switch {
 	case d.hexSeen && d.hexProblem == "":

@@ -25,6 +25,16 @@ var goldenCases = []struct {
 	{"metadata.events", "metadata.log", []string{"-events"}},
 	{"interleaved", "interleaved.log", nil},
 	{"garbage", "garbage.log", nil},
+	{"produce", "produce.log", nil},
+	{"fetch", "fetch.log", nil},
+	{"fetch.top", "fetch.log", []string{"-fields", "top", "-hex", "0"}},
+	{"fetch.json", "fetch.log", []string{"-json"}},
+	{"group", "group.log", []string{"-hex", "0"}},
+	{"sasl", "sasl.log", nil},
+	{"sasl-redacted", "sasl-redacted.log", nil},
+	{"sasl-redacted.json", "sasl-redacted.log", []string{"-json"}},
+	{"sasl-scram", "sasl-scram.log", []string{"-hex", "16"}},
+	{"franz-go", "franz-go.log", []string{"-hex", "0"}},
 }
 
 func TestGolden(t *testing.T) {

@@ -85,7 +85,12 @@ func runLive(ctx context.Context, l liveOptions, v view, stdout, stderr io.Write
 // its summary are printed whether or not the exchange succeeds: a failed one
 // is when they matter most.
 func exchange(ctx context.Context, l liveOptions, v view, stdout, stderr io.Writer) error {
-	t := newTracer(stdout, v)
+	t := newTracer(stdout, v, "live exchange", func(line int) string {
+		if l.raw {
+			return fmt.Sprintf("debug log line %d", line)
+		}
+		return fmt.Sprintf("debug log line %d (-raw prints the log)", line)
+	})
 	w := &lineWriter{t: t}
 	if l.raw {
 		w.tee = stderr

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,14 +27,14 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 	}
 	out := stdout.String()
 	for i := 1; i <= 3; i++ {
-		req := fmt.Sprintf("#%d line ", 2*i-1)
-		wantReq := fmt.Sprintf("ApiVersions (key 18) v0, correlation id %d, client id \"hexdump-trace\"", i)
-		wantResp := fmt.Sprintf("correlation id %d, answers #%d ApiVersions v0 after ", i, 2*i-1)
+		req := fmt.Sprintf("#%d ", 2*i-1)
+		wantReq := fmt.Sprintf("ApiVersions v0 (key 18), correlation id %d, client id \"hexdump-trace\"", i)
+		wantResp := fmt.Sprintf("ApiVersions v0, correlation id %d, answers #%d after ", i, 2*i-1)
 		if !strings.Contains(out, wantReq) || !strings.Contains(out, wantResp) || !strings.Contains(out, req) {
 			t.Errorf("exchange %d missing from the trace:\n%s", i, out)
 		}
 	}
-	for _, want := range []string{"summary: 6 frames (3 requests, 3 responses) on 1 connection, 0 problems", "unanswered requests: 0", "unmatched responses: 0"} {
+	for _, want := range []string{"summary: 6 frames (3 requests, 3 responses) on 1 connection, 0 problems", "requests never answered: 0", "responses answering no request in the log: 0", "    ErrorCode: NONE (0)\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("trace lacks %q:\n%s", want, out)
 		}
@@ -57,7 +60,7 @@ func TestBrokerMetadataWithRawLog(t *testing.T) {
 		t.Fatalf("exit status %d, stderr %q", code, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"request to " + addr, `Metadata (key 3) v1, correlation id 1, client id "me"`, "answers #1 Metadata v1", ": connected [", ": closed ["} {
+	for _, want := range []string{" to broker " + addr, `Metadata v1 (key 3), correlation id 1, client id "me"`, "Metadata v1, correlation id 1, answers #1", "to broker " + addr + ": connected (fields: ", "to broker " + addr + ": closed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("trace lacks %q:\n%s", want, out)
 		}
@@ -110,7 +113,7 @@ func TestBrokerHangingUpExitsOneWithTheTrace(t *testing.T) {
 		t.Fatalf("exit status %d, want %d; stderr %q", code, exitFailed, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"ApiVersions (key 18) v0, correlation id 1", "unanswered requests: 1\n"} {
+	for _, want := range []string{"ApiVersions v0 (key 18), correlation id 1", "requests never answered: 1\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("trace lacks %q:\n%s", want, out)
 		}
@@ -118,5 +121,41 @@ func TestBrokerHangingUpExitsOneWithTheTrace(t *testing.T) {
 	// EOF before the first byte of the response is kafkaio's "No connection".
 	if !strings.Contains(stderr.String(), "No connection") {
 		t.Errorf("standard error does not say the connection was lost: %q", stderr.String())
+	}
+}
+
+// TestEmbeddedJSONAndPage runs a live exchange with -json and -html: the
+// JSON objects arrive on standard output as the frames happen, and the page
+// is written when the exchange ends.
+func TestEmbeddedJSONAndPage(t *testing.T) {
+	t.Cleanup(leakcheck.Verify(t))
+	page := filepath.Join(t.TempDir(), "live.html")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-embedded", "-n", "2", "-api", "metadata", "-json", "-html", page}, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit status %d, stderr %q", code, stderr.String())
+	}
+	kinds := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		if strings.HasPrefix(line, "embedded broker listening on ") {
+			continue
+		}
+		var o struct {
+			Kind string `json:"kind"`
+			API  string `json:"api"`
+		}
+		if err := json.Unmarshal([]byte(line), &o); err != nil {
+			t.Fatalf("not a JSON object: %q", line)
+		}
+		kinds[o.Kind]++
+		if o.Kind == "frame" && o.API != "Metadata" {
+			t.Errorf("frame of %q, want Metadata", o.API)
+		}
+	}
+	if kinds["frame"] != 4 || kinds["summary"] != 1 {
+		t.Errorf("kinds %v, want 4 frames and a summary", kinds)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil || !bytes.Contains(html, []byte(`"api":"Metadata"`)) {
+		t.Errorf("page: %v, %d bytes", err, len(html))
 	}
 }

@@ -1,22 +1,3 @@
-// Command hexdump-trace turns kafkaio's level-2 debug output (KAFKA_DEBUG=IO:2)
-// into an annotated trace of Kafka frames.
-//
-// Usage:
-//
-//	hexdump-trace [FILE...]                     read logs (standard input when no FILE)
-//	hexdump-trace -broker HOST:PORT [-api apiversions|metadata] [-n N]
-//	hexdump-trace -embedded [-api ...] [-n N]   the same against an in-process broker
-//
-// It reads the lines of kafkadebug's default logger and the same entries
-// written by logrus's TextFormatter or JSONFormatter, joins each direction's
-// dumped chunks into frames, and prints one line per frame: for a request its
-// API (named), version, correlation id and client id; for a response its
-// correlation id, the request it answers and, when the log has timestamps, the
-// time in between. A summary ends each log. Lines it cannot use are reported
-// with their line numbers and skipped.
-//
-// Exit status: 0 on success, 1 when a file cannot be read or a live exchange
-// fails, 2 on bad usage.
 package main
 
 import (
@@ -53,10 +34,15 @@ const usageText = `Usage:
   hexdump-trace -embedded [-api apiversions|metadata] [-n N] [flags]
 
 The first form reads level-2 debug logs (KAFKA_DEBUG=IO:2) from the files, or
-from standard input, and prints every Kafka frame in them, annotated. The other
-two connect with kafkaio at debug level 2, exchange N requests and print the
-annotated trace as it happens; -embedded starts a Kafka-protocol broker inside
-the process on loopback first, so it needs nothing else to run.
+from standard input, and prints every Kafka frame in them: what it is, which
+request a response answers and after how long, every field of its body
+decoded, and its first bytes in hex. The other two connect with kafkaio at
+debug level 2, exchange N requests and print the trace as it happens;
+-embedded starts a Kafka-protocol broker inside the process on loopback first,
+so it needs nothing else to run. -json writes the same as one JSON object per
+line; -html FILE also writes it as a page to look at in a browser. Secrets
+(SaslAuthenticate bodies, delegation token HMACs, SCRAM credentials,
+password-like configs) are never shown.
 
 Exit status: 0 on success, 1 on a failed exchange or an unreadable file, 2 on
 bad usage.
@@ -69,8 +55,9 @@ type options struct {
 	files []string
 	live  liveOptions
 	// isLive is set by -broker or -embedded.
-	isLive bool
-	view   view
+	isLive   bool
+	view     view
+	htmlPath string
 }
 
 // run is the whole command; main only adds the process around it.
@@ -84,11 +71,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err != nil:
 		fmt.Fprintf(stderr, "hexdump-trace: %v\nRun 'hexdump-trace -h' for usage.\n", err)
 		return exitUsage
-	case opts.isLive:
-		return runLive(ctx, opts.live, opts.view, stdout, stderr)
-	default:
-		return traceFiles(opts.files, opts.view, stdin, stdout, stderr)
 	}
+	var code int
+	if opts.isLive {
+		code = runLive(ctx, opts.live, opts.view, stdout, stderr)
+	} else {
+		code = traceFiles(opts.files, opts.view, stdin, stdout, stderr)
+	}
+	if opts.view.page != nil {
+		if err := opts.view.page.writeFile(opts.htmlPath); err != nil {
+			fmt.Fprintf(stderr, "hexdump-trace: %v\n", err)
+			return exitFailed
+		}
+	}
+	return code
 }
 
 // errReported stands for a flag error the flag package has already printed,
@@ -113,6 +109,9 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.live.timeout, "timeout", 10*time.Second, "bound on connecting and on each send and receive in a live exchange")
 	fs.IntVar(&o.view.hexBytes, "hex", 64, "show the first `N` bytes of each frame (size prefix included) as a hex table under its annotation; 0 for none")
 	fs.BoolVar(&o.view.events, "events", false, "also print the log's other entries (kafkaio's level-1 events: connects, waits, errors) where they occur")
+	fields := fs.String("fields", "all", "how much of each decoded body to print: `all` fields, top (the top-level ones, arrays as counts) or none")
+	fs.BoolVar(&o.view.json, "json", false, "write one JSON object per frame, problem and summary instead of text (see the command documentation)")
+	fs.StringVar(&o.htmlPath, "html", "", "also write the trace as one self-contained HTML page to `FILE`: a timeline per connection, the frames, a summary per API")
 	fs.BoolVar(&o.live.raw, "raw", false, "also copy the raw debug log of a live exchange to standard error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -122,6 +121,19 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	}
 	o.files = fs.Args()
 	o.isLive = o.live.addr != "" || o.live.embedded
+	switch *fields {
+	case "all":
+		o.view.fields = fieldsAll
+	case "top":
+		o.view.fields = fieldsTop
+	case "none":
+		o.view.fields = fieldsNone
+	default:
+		return o, fmt.Errorf("-fields %q: want all, top or none", *fields)
+	}
+	if o.htmlPath != "" {
+		o.view.page = &htmlPage{}
+	}
 	if *topics != "" {
 		o.live.topics = strings.Split(*topics, ",")
 	}
@@ -133,7 +145,9 @@ func checkArgs(o *options, fs *flag.FlagSet) error {
 	if !o.isLive {
 		var liveOnly []string
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name != "broker" && f.Name != "embedded" && f.Name != "events" && f.Name != "hex" {
+			switch f.Name {
+			case "broker", "embedded", "events", "hex", "fields", "json", "html":
+			default:
 				liveOnly = append(liveOnly, "-"+f.Name)
 			}
 		})
@@ -187,7 +201,7 @@ func traceFiles(files []string, v view, stdin io.Reader, stdout, stderr io.Write
 	}
 	code := exitOK
 	for i, name := range files {
-		if len(files) > 1 {
+		if len(files) > 1 && !v.json {
 			if i > 0 {
 				fmt.Fprintln(stdout)
 			}
@@ -208,7 +222,7 @@ func traceFiles(files []string, v view, stdin io.Reader, stdout, stderr io.Write
 }
 
 func traceOne(name string, r io.Reader, v view, stdout, stderr io.Writer) int {
-	t := newTracer(stdout, v)
+	t := newTracer(stdout, v, name, fileLines(name))
 	err := t.readFrom(r)
 	t.finish()
 	if err != nil {

@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,7 +58,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("-h: exit status %d, want 0", code)
 	}
-	for _, flag := range []string{"-broker", "-embedded", "-api", "-api-version", "-n", "-client-id", "-topics", "-timeout", "-raw", "-events", "Exit status"} {
+	for _, flag := range []string{"-broker", "-embedded", "-api", "-api-version", "-n", "-client-id", "-topics", "-timeout", "-raw", "-events", "-fields", "-json", "-html", "-hex", "Exit status"} {
 		if !strings.Contains(stderr, flag) {
 			t.Errorf("-h output lacks %s:\n%s", flag, stderr)
 		}
@@ -82,7 +86,52 @@ func TestMissingFileExitsOneAndGoesOn(t *testing.T) {
 	if !strings.Contains(stderr, "missing.log") {
 		t.Errorf("standard error %q does not name the missing file", stderr)
 	}
-	if !strings.Contains(stdout, "Metadata (key 3)") {
+	if !strings.Contains(stdout, "Metadata v1 (key 3)") {
 		t.Errorf("the readable file was not traced:\n%s", stdout)
+	}
+}
+
+func TestOutputFlagErrors(t *testing.T) {
+	code, stdout, stderr := runForTest("-fields", "some", filepath.Join(testdataDir, "metadata.log"))
+	if code != exitUsage || !strings.Contains(stderr, `-fields "some": want all, top or none`) || stdout != "" {
+		t.Errorf("-fields some: exit status %d, stderr %q, stdout %q", code, stderr, stdout)
+	}
+	page := filepath.Join(t.TempDir(), "no", "such", "dir", "trace.html")
+	code, stdout, stderr = runForTest("-html", page, filepath.Join(testdataDir, "metadata.log"))
+	if code != exitFailed || !strings.Contains(stderr, "writing the page") || !strings.Contains(stdout, "summary: ") {
+		t.Errorf("-html into a missing directory: exit status %d, stderr %q", code, stderr)
+	}
+}
+
+// frameLine is the first line of a frame in the default output.
+var frameLine = regexp.MustCompile(`^#\d+ (\d\d:\d\d:\d\d\.\d{6} )?(request from \S+ to broker \S+|request to broker \S+|response from broker \S+ to \S+|response from broker \S+)( \(log fields [^)]*\))?, \d+ bytes?: `)
+
+// TestDefaultOutputNeedsNoLog checks issue 11's item 7 on every golden of
+// the default form: no line points into the raw log without naming it, a
+// frame line names the local address and the broker as such, and nothing
+// says "conn=".
+func TestDefaultOutputNeedsNoLog(t *testing.T) {
+	for _, tc := range goldenCases {
+		if slices.Contains(tc.args, "-json") {
+			continue
+		}
+		want, err := os.ReadFile(filepath.Join(testdataDir, tc.golden+".golden"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := filepath.Join(testdataDir, tc.log)
+		for i, line := range strings.Split(string(want), "\n") {
+			where := fmt.Sprintf("%s.golden line %d: %q", tc.golden, i+1, line)
+			switch {
+			case strings.Contains(line, "conn="):
+				t.Errorf("%s says conn=", where)
+			case strings.HasPrefix(line, "#") && !frameLine.MatchString(line):
+				t.Errorf("%s is not a frame line that says what it is", where)
+			case strings.HasPrefix(line, "!") && !strings.HasPrefix(line, "! "+log+" line "):
+				t.Errorf("%s does not name the log it points into", where)
+			case regexp.MustCompile(`(^|[^a-z.])line \d`).MatchString(line) && !strings.Contains(line, log+" line "):
+				t.Errorf("%s mentions a line of a log it does not name", where)
+			}
+		}
 	}
 }

@@ -284,15 +284,20 @@ const (
 	hexLine
 	rowLine
 	brokenRowLine // starts like a table row but cannot be read
+	redactedLine  // kafkaio's marker for bytes it left out of a dump
 )
 
 // dumpLine is a classified message.
 type dumpLine struct {
-	kind lineKind
-	dir  direction
-	addr string
-	hex  string
-	row  tableRow
+	kind     lineKind
+	dir      direction
+	addr     string
+	hex      string
+	row      tableRow
+	redacted int
+	// unknownBoundary marks a redaction line for bytes the dumper could not
+	// place in frames.
+	unknownBoundary bool
 }
 
 // direction is the way a dumped chunk travelled: kafkadebug's own type, so
@@ -330,6 +335,10 @@ func classify(msg string) dumpLine {
 		return dumpLine{kind: headerLine, dir: fromBroker, addr: firstWord(msg[len(responsePrefix):])}
 	case strings.HasPrefix(msg, hexStreamPrefix):
 		return dumpLine{kind: hexLine, hex: strings.TrimSpace(msg[len(hexStreamPrefix):])}
+	case strings.HasPrefix(msg, redactionPrefix):
+		if n, unknown, ok := parseRedactionMarker(msg); ok {
+			return dumpLine{kind: redactedLine, redacted: n, unknownBoundary: unknown}
+		}
 	}
 	if row, ok, looksLikeRow := parseRow(msg); ok {
 		return dumpLine{kind: rowLine, row: row}
@@ -337,6 +346,40 @@ func classify(msg string) dumpLine {
 		return dumpLine{kind: brokenRowLine}
 	}
 	return dumpLine{kind: otherLine}
+}
+
+// The lines kafkaio ends a dump with when it leaves bytes out of it
+// (kafkadebug.RedactedLine): SASL data, or a chunk of a stream whose frame
+// boundaries the dumper did not know.
+const (
+	redactionPrefix       = "<"
+	redactionSuffix       = " bytes of SASL data redacted>"
+	unknownBoundarySuffix = " bytes not shown: frame boundaries unknown>"
+)
+
+// parseRedactionMarker reads a redaction marker. ok says the line is one;
+// n is 0 when its count is not a plain positive decimal no larger than a
+// frame; unknown says the dumper did not know where frames begin.
+func parseRedactionMarker(msg string) (n int, unknown, ok bool) {
+	if !strings.HasPrefix(msg, redactionPrefix) {
+		return 0, false, false
+	}
+	unknown = strings.HasSuffix(msg, unknownBoundarySuffix)
+	if !unknown && !strings.HasSuffix(msg, redactionSuffix) {
+		return 0, false, false
+	}
+	n, parsed := kafkadebug.ParseRedactedLine(msg)
+	if !parsed || n <= 0 || n > maxFrameSize || msg != kafkadebug.RedactedLine(n, redactKind(unknown)) {
+		return 0, unknown, true
+	}
+	return n, unknown, true
+}
+
+func redactKind(unknown bool) kafkadebug.RedactKind {
+	if unknown {
+		return kafkadebug.RedactUnknown
+	}
+	return kafkadebug.RedactSASL
 }
 
 func firstWord(s string) string {

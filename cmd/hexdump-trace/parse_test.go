@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,13 +18,17 @@ var testTime = time.Date(2025, 11, 21, 19, 27, 0, 123456000, time.UTC)
 
 // clockHook stamps entries from a fake clock that starts at testTime and
 // advances by step per entry, so logs written in tests are reproducible.
+// logrus fires hooks outside its lock, so the clock has its own.
 type clockHook struct {
+	mu   sync.Mutex
 	now  time.Time
 	step time.Duration
 }
 
 func (*clockHook) Levels() []logrus.Level { return logrus.AllLevels }
 func (h *clockHook) Fire(e *logrus.Entry) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	e.Time = h.now
 	h.now = h.now.Add(h.step)
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -26,14 +27,45 @@ type tracer struct {
 
 // view says what the trace shows besides one line per frame.
 type view struct {
-	events   bool // the log's other entries (kafkaio's level-1 events)
-	hexBytes int  // how many bytes of each frame to show as a hex table
+	events   bool        // the log's other entries (kafkaio's level-1 events)
+	hexBytes int         // how many bytes of each frame to show as a hex table
+	fields   fieldsDepth // how much of each decoded body to show
+	json     bool        // JSON objects instead of text
+	page     *htmlPage   // when set, also collects the trace for -html
 }
 
-// newTracer returns a tracer printing to out what v asks for.
-func newTracer(out io.Writer, v view) *tracer {
-	t := &tracer{an: newAnnotator(out, v.hexBytes), events: v.events}
-	t.re = newReassembler(t.an.frame, t.an.problem)
+// fieldsDepth is -fields: none, top or all.
+type fieldsDepth int
+
+const (
+	fieldsAll fieldsDepth = iota
+	fieldsTop
+	fieldsNone
+)
+
+// lineNamer says where a line of the log is, in words a reader of the
+// trace understands: "wire.log line 15".
+type lineNamer func(line int) string
+
+// fileLines names lines of a file (or of standard input).
+func fileLines(name string) lineNamer {
+	return func(line int) string { return fmt.Sprintf("%s line %d", name, line) }
+}
+
+// newTracer returns a tracer writing to out what v asks for about the log
+// called name, whose lines names describes.
+func newTracer(out io.Writer, v view, name string, names lineNamer) *tracer {
+	var sinks multiSink
+	if v.json {
+		sinks = append(sinks, newJSONSink(out, v))
+	} else {
+		sinks = append(sinks, newTextSink(out, v))
+	}
+	if v.page != nil {
+		sinks = append(sinks, v.page.sink(name))
+	}
+	t := &tracer{an: newAnnotator(sinks, name, names), events: v.events}
+	t.re = newReassembler(t.an.frame, t.an.problem, t.an.quiet)
 	t.asm = newAssembler(t.re.add, t.an.problem)
 	return t
 }
@@ -73,7 +105,7 @@ func (t *tracer) finish() {
 	defer t.mu.Unlock()
 	t.asm.flush()
 	t.re.flush()
-	t.an.summary()
+	t.an.out.summary(t.an.summary())
 }
 
 // readFrom feeds every line of r. Only a read error is returned; whatever the

@@ -41,6 +41,37 @@ func BenchmarkParallel64(b *testing.B) {
 	benchEach(b, impls[:], parallelRoundTrips(parallelConns, smallBytes, smallBytes))
 }
 
+// BenchmarkPipelined16 and BenchmarkPipelined64 keep 16 or 64 small
+// requests in flight on one connection: a writer goroutine sends 64-byte
+// requests, one Send each, whenever fewer than that many are unanswered,
+// while the caller reads their 64-byte responses, which arrive in bursts.
+// ns/response is the time per response. The baseline is bufio, a net.Conn
+// read through a bufio.Reader with its deadlines set as sarama sets them
+// (see bufioClient); BenchmarkPipelined64OneDeadline holds kafkaio to a
+// leaner baseline that sets one deadline for all 256 requests.
+func BenchmarkPipelined16(b *testing.B) {
+	benchEach(b, pipelineImpls, pipelined(16, smallBytes, smallBytes))
+}
+
+func BenchmarkPipelined64(b *testing.B) {
+	benchEach(b, pipelineImpls, pipelined(64, smallBytes, smallBytes))
+}
+
+func BenchmarkPipelined64OneDeadline(b *testing.B) {
+	benchEach(b, pipelineLeanImpls, pipelined(64, smallBytes, smallBytes))
+}
+
+// pipelineImpls are the clients of the pipelined cases: kafkaio, and a
+// net.Conn read through a bufio.Reader as their baseline; pipelineLeanImpls
+// has the baseline that sets one deadline per pipeline.
+var (
+	pipelineImpls     = []namedDialer{impls[0], {"bufio", dialBufio(true)}}
+	pipelineLeanImpls = []namedDialer{impls[0], {"bufio-1dl", dialBufio(false)}}
+)
+
+// pipelineOps is how many requests one op of a pipelined case sends.
+const pipelineOps = 256
+
 // BenchmarkDebugOff compares kafkaio with a configured logrus logger and
 // debugging off against kafkaio with no logger: switched-off debugging must
 // cost nothing.
@@ -64,7 +95,11 @@ type workload func(b *testing.B, addr string, dial dialer)
 // server is often twice as fast as the runs after it, which would hand
 // whichever client came first a large, meaningless advantage.
 func benchEach(b *testing.B, clients []namedDialer, w workload) {
-	addr := framesrv.Start(b)
+	benchEachOn(b, framesrv.Start(b), clients, w)
+}
+
+// benchEachOn is benchEach against the server at addr.
+func benchEachOn(b *testing.B, addr string, clients []namedDialer, w workload) {
 	warm := clients[len(clients)-1]
 	b.Run("warmup="+warm.name, func(b *testing.B) { w(b, addr, warm.dial) })
 	if *reverse {
@@ -112,6 +147,29 @@ func sends(requestBytes int) workload {
 			}
 		}
 		cpu.report(b, ops)
+	}
+}
+
+// pipelined times pipelineOps requests with inFlight of them in flight;
+// ns/response and cpu-ns/op are per response.
+func pipelined(inFlight, requestBytes, responseBytes int) workload {
+	return func(b *testing.B, addr string, dial dialer) {
+		c := dial(b, addr, responseBytes)
+		defer c.Close()
+		req := framesrv.NewRequest(requestBytes, responseBytes)
+		b.SetBytes(int64(pipelineOps * (requestBytes + responseBytes)))
+		var id int32
+		ops := 0
+		cpu := startCPU()
+		for b.Loop() {
+			if err := c.pipeline(req, id+1, pipelineOps, inFlight); err != nil {
+				b.Fatal(err)
+			}
+			id += pipelineOps
+			ops++
+		}
+		b.ReportMetric(float64(b.Elapsed())/float64(ops*pipelineOps), "ns/response")
+		cpu.report(b, ops*pipelineOps)
 	}
 }
 

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -27,6 +28,10 @@ type client interface {
 	roundTrip(req []byte, id int32) error
 	// send writes req and reads nothing.
 	send(req []byte) error
+	// pipeline sends total requests, copies of req numbered from first,
+	// one write each, from a goroutine of its own that keeps at most
+	// inFlight of them unanswered, and reads their responses in order.
+	pipeline(req []byte, first int32, total, inFlight int) error
 	Close() error
 }
 
@@ -92,6 +97,11 @@ func (c *kafkaioClient) send(req []byte) error {
 	return err
 }
 
+func (c *kafkaioClient) pipeline(req []byte, first int32, total, inFlight int) error {
+	return pipelineWith(c.send, func() ([]byte, error) { return c.io.ReceiveFrame(background, c.buf) },
+		req, first, total, inFlight, c.want)
+}
+
 func (c *kafkaioClient) Close() error { return c.io.Close() }
 
 // netconnClient is the baseline: what a careful client does with the
@@ -143,7 +153,123 @@ func (c *netconnClient) send(req []byte) error {
 	return err
 }
 
+func (c *netconnClient) pipeline(req []byte, first int32, total, inFlight int) error {
+	return c.pipelineFrom(c.conn, req, first, total, inFlight)
+}
+
+// pipelineFrom is the net.Conn clients' pipeline: one deadline for the
+// whole of it, a Write per request, each response's size and body read
+// from r.
+func (c *netconnClient) pipelineFrom(r io.Reader, req []byte, first int32, total, inFlight int) error {
+	if err := c.conn.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
+		return err
+	}
+	send := func(req []byte) error { _, err := c.conn.Write(req); return err }
+	recv := func() ([]byte, error) {
+		if _, err := io.ReadFull(r, c.prefix[:]); err != nil {
+			return nil, err
+		}
+		size := int(int32(binary.BigEndian.Uint32(c.prefix[:])))
+		if size < 4 || size > cap(c.buf) {
+			return nil, fmt.Errorf("response size %d is outside 4..%d", size, cap(c.buf))
+		}
+		body := c.buf[:size]
+		_, err := io.ReadFull(r, body)
+		return body, err
+	}
+	return pipelineWith(send, recv, req, first, total, inFlight, c.want)
+}
+
 func (c *netconnClient) Close() error { return c.conn.Close() }
+
+// bufioClient is the baseline of pipelined reads: a net.Conn read through
+// a bufio.Reader, which brings in as many responses as have arrived with
+// each read. With perCall set it sets its deadlines as sarama's broker.go
+// does: a write deadline before each request's Write, a read deadline
+// before each io.ReadFull (a response's size, then its body); without it,
+// one deadline for the whole pipeline, which is cheaper than any Kafka
+// client we know of does.
+type bufioClient struct {
+	netconnClient
+	r       *bufio.Reader
+	perCall bool
+}
+
+func dialBufio(perCall bool) dialer {
+	return func(tb testing.TB, addr string, responseBytes int) client {
+		tb.Helper()
+		nc := dialNetconn(tb, addr, responseBytes).(*netconnClient)
+		return &bufioClient{netconnClient: *nc, r: bufio.NewReader(nc.conn), perCall: perCall}
+	}
+}
+
+func (c *bufioClient) roundTrip(req []byte, id int32) error {
+	return c.pipeline(req, id, 1, 1)
+}
+
+func (c *bufioClient) pipeline(req []byte, first int32, total, inFlight int) error {
+	if !c.perCall {
+		return c.pipelineFrom(c.r, req, first, total, inFlight)
+	}
+	send := func(req []byte) error {
+		if err := c.conn.SetWriteDeadline(time.Now().Add(ioTimeout)); err != nil {
+			return err
+		}
+		_, err := c.conn.Write(req)
+		return err
+	}
+	readFull := func(p []byte) error {
+		if err := c.conn.SetReadDeadline(time.Now().Add(ioTimeout)); err != nil {
+			return err
+		}
+		_, err := io.ReadFull(c.r, p)
+		return err
+	}
+	recv := func() ([]byte, error) {
+		if err := readFull(c.prefix[:]); err != nil {
+			return nil, err
+		}
+		size := int(int32(binary.BigEndian.Uint32(c.prefix[:])))
+		if size < 4 || size > cap(c.buf) {
+			return nil, fmt.Errorf("response size %d is outside 4..%d", size, cap(c.buf))
+		}
+		body := c.buf[:size]
+		return body, readFull(body)
+	}
+	return pipelineWith(send, recv, req, first, total, inFlight, c.want)
+}
+
+// pipelineWith drives a pipeline: a writer goroutine sends total requests,
+// waiting for a free slot of inFlight before each, while the caller reads
+// the responses in order, checking each, and frees a slot per response.
+// Both kinds of client run exactly this, so the pipeline's own cost (the
+// goroutine, the slot channel) is the same for both.
+func pipelineWith(send func([]byte) error, recv func() ([]byte, error), req []byte, first int32, total, inFlight, want int) error {
+	slots := make(chan struct{}, inFlight)
+	sent := make(chan error, 1)
+	go func() {
+		for i := range int32(total) {
+			slots <- struct{}{}
+			framesrv.SetCorrelationID(req, first+i)
+			if err := send(req); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	for i := range int32(total) {
+		body, err := recv()
+		if err == nil {
+			err = checkResponse(body, first+i, want)
+		}
+		if err != nil {
+			return err // the writer is left blocked on a slot or failing: the benchmark stops
+		}
+		<-slots
+	}
+	return <-sent
+}
 
 // checkResponse verifies that a response body answers request id: without
 // it a benchmark could time a client that reads the wrong bytes.

@@ -32,10 +32,14 @@ func BenchmarkPaired(b *testing.B) {
 		{"RoundTrip1MiB", impls, roundTripOp(smallBytes, largeResponseBytes)},
 		{"Send16MiB", impls, sendOp(largeSendBytes)},
 		{"DebugOff", debugPair, roundTripOp(smallBytes, smallBytes)},
+		{"Pipelined16", [2]namedDialer(pipelineImpls), pipelineOp(16, smallBytes, smallBytes)},
+		{"Pipelined64", [2]namedDialer(pipelineImpls), pipelineOp(64, smallBytes, smallBytes)},
+		{"Pipelined64OneDeadline", [2]namedDialer(pipelineLeanImpls), pipelineOp(64, smallBytes, smallBytes)},
 	}
 	for _, pc := range cases {
 		b.Run("case="+pc.name, func(b *testing.B) { pairedSerial(b, addr, pc.clients, pc.op) })
 	}
+	b.Run("case=Connect", func(b *testing.B) { pairedConnects(b, addr, impls) })
 	b.Run("case=Parallel64", func(b *testing.B) {
 		pairedBursts(b, addr, impls, parallelConns, roundTripOp(smallBytes, smallBytes))
 	})
@@ -60,6 +64,19 @@ func roundTripOp(requestBytes, responseBytes int) pairOp {
 		asks:          responseBytes,
 		responseBytes: responseBytes,
 		run:           func(c client, req []byte, id int32) error { return c.roundTrip(req, id) },
+	}
+}
+
+// pipelineOp is pipelineOps requests with inFlight of them in flight;
+// the op's time is theirs together.
+func pipelineOp(inFlight, requestBytes, responseBytes int) pairOp {
+	return pairOp{
+		requestBytes:  requestBytes,
+		asks:          responseBytes,
+		responseBytes: responseBytes,
+		run: func(c client, req []byte, id int32) error {
+			return c.pipeline(req, id*pipelineOps, pipelineOps, inFlight)
+		},
 	}
 }
 
@@ -198,4 +215,25 @@ func burst(pairs []*pair, i int, op pairOp, step int32) error {
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// pairedConnects times connection set-up and tear-down, dial then Close,
+// for the two clients alternately, op by op, swapping which goes first.
+func pairedConnects(b *testing.B, addr string, dialers [2]namedDialer) {
+	var spent [2]time.Duration
+	ops := 0
+	for b.Loop() {
+		first := ops & 1
+		ops++
+		for j := range 2 {
+			i := first ^ j
+			start := time.Now()
+			err := dialers[i].dial(b, addr, framesrv.MinResponseBytes).Close()
+			spent[i] += time.Since(start)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	reportPaired(b, dialers, spent, ops)
 }

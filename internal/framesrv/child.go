@@ -2,6 +2,7 @@ package framesrv
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log"
@@ -16,6 +17,13 @@ import (
 
 // childEnv marks a process started by Start as the server.
 const childEnv = "KAFKAIO_FRAMESRV_CHILD"
+
+// AddrEnv and TLSAddrEnv name a running server for Start and StartTLS to
+// use instead of starting one.
+const (
+	AddrEnv    = "FRAMESRV_ADDR"
+	TLSAddrEnv = "FRAMESRV_TLS_ADDR"
+)
 
 const (
 	// startTimeout bounds how long Start waits for the child's address;
@@ -42,11 +50,20 @@ func RunIfChild() {
 }
 
 // runChild listens on 127.0.0.1, tells the parent the address on stdout,
-// and serves until stdin reaches EOF: the parent closed it, or died.
+// and serves until stdin reaches EOF: the parent closed it, or died. With
+// a certificate and key in its environment (StartTLS) it serves TLS.
 func runChild(stdin io.Reader, stdout io.Writer) error {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		return err
+	}
+	if certPEM := os.Getenv(tlsCertEnv); certPEM != "" {
+		cert, err := tls.X509KeyPair([]byte(certPEM), []byte(os.Getenv(tlsKeyEnv)))
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
 	}
 	if _, err := fmt.Fprintln(stdout, ln.Addr()); err != nil {
 		ln.Close()
@@ -65,8 +82,16 @@ func runChild(stdin io.Reader, stdout io.Writer) error {
 // tb.Cleanup and is killed by the kernel if this process dies first
 // (Pdeathsig). The test binary's TestMain must call RunIfChild; without it
 // the child runs no test, exits, and Start fails saying so.
+//
+// With FRAMESRV_ADDR set, Start starts nothing and returns that address
+// instead: a server started by hand (KAFKAIO_FRAMESRV_CHILD=1 and a test
+// binary that calls RunIfChild; it serves until its stdin closes), so that
+// a tool such as strace can watch the client process alone.
 func Start(tb testing.TB) string {
 	tb.Helper()
+	if addr := os.Getenv(AddrEnv); addr != "" {
+		return addr
+	}
 	ch, err := startChild()
 	if err != nil {
 		tb.Fatalf("framesrv: %v", err)
@@ -79,6 +104,34 @@ func Start(tb testing.TB) string {
 	return ch.addr
 }
 
+// StartTLS is Start for a server that speaks TLS with the given
+// certificate and key (PEM), handed to the child in its environment.
+//
+// With FRAMESRV_TLS_ADDR set, StartTLS returns that address instead, as
+// Start does with FRAMESRV_ADDR.
+func StartTLS(tb testing.TB, certPEM, keyPEM []byte) string {
+	tb.Helper()
+	if addr := os.Getenv(TLSAddrEnv); addr != "" {
+		return addr
+	}
+	ch, err := startChild(tlsCertEnv+"="+string(certPEM), tlsKeyEnv+"="+string(keyPEM))
+	if err != nil {
+		tb.Fatalf("framesrv: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := ch.stop(); err != nil {
+			tb.Errorf("framesrv: %v", err)
+		}
+	})
+	return ch.addr
+}
+
+// The environment that carries a TLS server's certificate and key.
+const (
+	tlsCertEnv = "KAFKAIO_FRAMESRV_TLS_CERT"
+	tlsKeyEnv  = "KAFKAIO_FRAMESRV_TLS_KEY"
+)
+
 // child is a running server process.
 type child struct {
 	cmd   *exec.Cmd
@@ -88,7 +141,7 @@ type child struct {
 
 // startChild starts the server process and waits for its address. On
 // failure no process is left behind.
-func startChild() (*child, error) {
+func startChild(env ...string) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -96,7 +149,7 @@ func startChild() (*child, error) {
 	// -test.run=^$ makes a binary that lacks RunIfChild exit at once
 	// instead of running its tests in a loop of children.
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd.Env = append(append(os.Environ(), childEnv+"=1"), env...)
 	cmd.Stderr = os.Stderr
 	// Pdeathsig is delivered when the thread that started the child exits;
 	// Go never ends a thread it did not lock, so in practice that is when

@@ -98,15 +98,27 @@ func (s *Server) serveConn(c net.Conn) {
 	}
 }
 
-// answer is the request loop of one connection.
+// answer is the request loop of one connection. Responses are buffered
+// and flushed when the server has no further request in hand, as a broker
+// answering pipelined requests does: one request is answered at once,
+// many sent together are answered in few writes.
 func answer(c net.Conn) error {
-	st := &connState{c: c, r: bufio.NewReaderSize(c, readBufferBytes)}
+	st := &connState{c: c, r: bufio.NewReaderSize(c, readBufferBytes), w: bufio.NewWriterSize(c, writeBufferBytes)}
 	for {
 		if err := st.next(); err != nil {
 			return err
 		}
+		if st.r.Buffered() == 0 && st.w.Buffered() > 0 {
+			if err := st.w.Flush(); err != nil {
+				return err
+			}
+		}
 	}
 }
+
+// writeBufferBytes is the size of each connection's response buffer; a
+// response larger than it is written straight through.
+const writeBufferBytes = 64 << 10
 
 // connState is one connection's reader and buffers. They are reused from
 // request to request, so that a steady stream of requests costs the server
@@ -115,6 +127,7 @@ func answer(c net.Conn) error {
 type connState struct {
 	c      net.Conn
 	r      *bufio.Reader
+	w      *bufio.Writer
 	prefix [4]byte
 	req    []byte
 	resp   []byte
@@ -134,7 +147,7 @@ func (st *connState) next() error {
 		return nil // send-only traffic
 	}
 	st.resp = fillResponse(st.resp, h)
-	_, err = st.c.Write(st.resp)
+	_, err = st.w.Write(st.resp)
 	return err
 }
 
