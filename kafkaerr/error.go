@@ -159,11 +159,14 @@ func (e *Error) Is(target error) bool {
 // Timeout reports whether the operation failed because its deadline passed.
 func (e *Error) Timeout() bool { return e.timedOut || isTimeout(e.Err) }
 
-// Temporary is part of net.Error; like the standard library, kafkaio does not
-// classify errors as temporary, so it always returns false.
+// Temporary is part of net.Error. As the standard library's errors do, it
+// reports true for a timeout (the poller's deadline error says it is
+// temporary) and false for everything else; clients that decide on
+// retries by it (franz-go does) then treat a kafkaio timeout as they treat
+// net.Conn's.
 //
 // Deprecated: use Timeout, or errors.Is with a Code.
-func (e *Error) Temporary() bool { return false }
+func (e *Error) Temporary() bool { return e.Timeout() }
 
 // StackTrace returns where the error was created (the pkg/errors interface).
 func (e *Error) StackTrace() pkgerrors.StackTrace { return e.stack }

@@ -192,3 +192,17 @@ func TestPlusVPrintsTheCallersStack(t *testing.T) {
 		t.Errorf("%%q = %s", q)
 	}
 }
+
+// TestTemporaryIsTimeout checks that Temporary answers as the standard
+// library's errors do: true for a timeout, false otherwise.
+func TestTemporaryIsTimeout(t *testing.T) {
+	timeout := kafkaerr.New(kafkaerr.CannotRecv, "receive", "127.0.0.1:9092", os.ErrDeadlineExceeded)
+	reset := kafkaerr.New(kafkaerr.CannotRecv, "receive", "127.0.0.1:9092", syscall.ECONNRESET)
+	var std net.Error
+	if !errors.As(os.ErrDeadlineExceeded, &std) || !std.Temporary() {
+		t.Fatal("the poller's deadline error is not Temporary: the premise changed")
+	}
+	if !timeout.Temporary() || reset.Temporary() {
+		t.Errorf("Temporary() = %v for a timeout, %v for a reset; want true, false", timeout.Temporary(), reset.Temporary())
+	}
+}

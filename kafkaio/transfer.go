@@ -174,6 +174,9 @@ func (t *transfer) arm(ctx context.Context, deadline time.Time) error {
 		return err
 	}
 	t.deadline = deadline
+	if t.raw != nil {
+		t.raw.deadline = deadline // for a write crypto/tls makes from this call (see rawConn.Write)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
