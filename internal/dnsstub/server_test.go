@@ -72,6 +72,44 @@ func TestAnswersEachFamily(t *testing.T) {
 	}
 }
 
+// TestSeveralAddressesOfOneFamily is what the multi-address tests of
+// kafkaio rely on: a name with two IPv4 addresses resolves to both, in the
+// order the zone gives them (Go's resolver sorts by RFC 6724, whose rules
+// leave two IPv4 loopback addresses in their DNS order), and mixed with
+// IPv6 to all three.
+func TestSeveralAddressesOfOneFamily(t *testing.T) {
+	const name = "two.dnsstub.test"
+	second := netip.MustParseAddr("127.0.0.2")
+	s := start(t, Config{Hosts: map[string][]netip.Addr{
+		name:            {second, knownV4},
+		"mixed." + name: {second, knownV6, knownV4},
+	}})
+	ips, err, _ := lookup(t, s, "ip4", name, 5*time.Second)
+	if err != nil {
+		t.Fatalf("LookupNetIP(ip4, %s): %v", name, err)
+	}
+	if want := []netip.Addr{second, knownV4}; !slices.Equal(unmapAll(ips), want) {
+		t.Errorf("LookupNetIP(ip4, %s) = %v, want %v in that order", name, ips, want)
+	}
+	ips, err, _ = lookup(t, s, "ip", "mixed."+name, 5*time.Second)
+	if err != nil {
+		t.Fatalf("LookupNetIP(ip, mixed.%s): %v", name, err)
+	}
+	got := unmapAll(ips)
+	slices.SortFunc(got, netip.Addr.Compare)
+	if want := []netip.Addr{knownV4, second, knownV6}; !slices.Equal(got, want) {
+		t.Errorf("LookupNetIP(ip, mixed.%s) = %v, want the addresses %v", name, ips, want)
+	}
+}
+
+func unmapAll(ips []netip.Addr) []netip.Addr {
+	out := make([]netip.Addr, len(ips))
+	for i, ip := range ips {
+		out[i] = ip.Unmap()
+	}
+	return out
+}
+
 func TestUnknownNameIsNXDOMAIN(t *testing.T) {
 	s := start(t, Config{Hosts: hosts})
 	_, err, took := lookup(t, s, "ip", "nowhere.dnsstub.test", 5*time.Second)
