@@ -26,7 +26,14 @@ const (
 func FullBacklog(tb testing.TB, network string) (host string, port int) {
 	tb.Helper()
 	lb := loopbackFor(tb, network)
-	lfd, port, err := rawListen(lb, 0)
+	return lb.host(), fullBacklog(tb, lb, 0)
+}
+
+// fullBacklog fills the accept queue of a listener on lb's address and port
+// (0: any free one) and returns its port.
+func fullBacklog(tb testing.TB, lb loopback, port int) int {
+	tb.Helper()
+	lfd, port, err := rawListen(lb, port, 0)
 	if err != nil {
 		skipIfNoIPv6(tb, lb, err)
 		tb.Fatalf("testpeer: FullBacklog: listen: %v", err)
@@ -45,10 +52,10 @@ func FullBacklog(tb testing.TB, network string) (host string, port int) {
 			tb.Fatalf("testpeer: FullBacklog: connect to %s: %v", lb.tcpAddr(port), err)
 		}
 		if !done {
-			return lb.host(), port // this SYN was dropped: the queue is full
+			return port // this SYN was dropped: the queue is full
 		}
 	}
 	tb.Fatalf("testpeer: FullBacklog: %d connects to %s all completed; the accept queue never filled",
 		maxFill, lb.tcpAddr(port))
-	return "", 0
+	return 0
 }

@@ -40,11 +40,16 @@ type Peer struct {
 // available, a "tcp6" peer skips the test.
 func Start(tb testing.TB, network string, steps ...Step) *Peer {
 	tb.Helper()
-	lb := loopbackFor(tb, network)
-	ln, err := listen(lb, steps)
+	return startPeer(tb, loopbackFor(tb, network), 0, steps)
+}
+
+// startPeer listens on lb's address and port (0: any free one) and serves steps.
+func startPeer(tb testing.TB, lb loopback, port int, steps []Step) *Peer {
+	tb.Helper()
+	ln, err := listen(lb, port, steps)
 	if err != nil {
 		skipIfNoIPv6(tb, lb, err)
-		tb.Fatalf("testpeer: listen on %s: %v", lb.tcpAddr(0), err)
+		tb.Fatalf("testpeer: listen on %s: %v", lb.tcpAddr(port), err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Peer{
@@ -65,12 +70,12 @@ func Start(tb testing.TB, network string, steps ...Step) *Peer {
 // listen opens the listening socket. If the script sets a receive buffer,
 // the listener gets it too: a connection inherits the listener's buffer, and
 // only a buffer that is small from the handshake on gives a small TCP window.
-func listen(lb loopback, steps []Step) (*net.TCPListener, error) {
+func listen(lb loopback, port int, steps []Step) (*net.TCPListener, error) {
 	var lc net.ListenConfig
 	if size, ok := firstRecvBuffer(steps); ok {
 		lc.Control = setRecvBufferControl(size)
 	}
-	ln, err := lc.Listen(context.Background(), lb.network, lb.tcpAddr(0))
+	ln, err := lc.Listen(context.Background(), lb.network, lb.tcpAddr(port))
 	if err != nil {
 		return nil, err
 	}

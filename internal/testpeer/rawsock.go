@@ -23,24 +23,24 @@ func (lb loopback) sockaddr(port int) unix.Sockaddr {
 	return &unix.SockaddrInet6{Port: port, Addr: lb.addr.As16()}
 }
 
-// rawListen opens a socket listening on a free loopback port with the given
-// backlog and returns it with its port.
-func rawListen(lb loopback, backlog int) (fd, port int, err error) {
+// rawListen opens a socket listening on lb's address and port (0: a free
+// one) with the given backlog and returns it with its port.
+func rawListen(lb loopback, port, backlog int) (fd, boundPort int, err error) {
 	fd, err = rawSocket(lb)
 	if err != nil {
 		return -1, 0, err
 	}
-	if err = unix.Bind(fd, lb.sockaddr(0)); err == nil {
+	if err = unix.Bind(fd, lb.sockaddr(port)); err == nil {
 		err = unix.Listen(fd, backlog)
 	}
 	if err == nil {
-		port, err = localPort(fd)
+		boundPort, err = localPort(fd)
 	}
 	if err != nil {
 		unix.Close(fd)
 		return -1, 0, err
 	}
-	return fd, port, nil
+	return fd, boundPort, nil
 }
 
 func localPort(fd int) (int, error) {
