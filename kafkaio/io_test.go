@@ -170,21 +170,6 @@ func TestIncompatibleLiteralIsItsOwnCode(t *testing.T) {
 	}
 }
 
-func TestAnyVersionTriesEveryAddress(t *testing.T) {
-	// localhost usually resolves to ::1 and 127.0.0.1; with the broker on
-	// IPv4 only, the IPv6 attempt is refused and the IPv4 one must follow.
-	t.Cleanup(leakcheck.Verify(t))
-	p := testpeer.Start(t, "tcp4", testpeer.EchoFrames())
-	c, err := kafkaio.New(kafkaio.Config{Host: "localhost", Port: p.Port()})
-	if err != nil {
-		t.Fatalf("New(localhost) with the broker on 127.0.0.1 only: %v", err)
-	}
-	defer c.Close()
-	if c.Addr() != p.Addr() {
-		t.Errorf("connected to %s, want %s", c.Addr(), p.Addr())
-	}
-}
-
 func TestRefusedConnectKeepsTheErrno(t *testing.T) {
 	port := testpeer.RefusedPort(t, "tcp4")
 	_, err := kafkaio.New(kafkaio.Config{Host: "127.0.0.1", Port: port})

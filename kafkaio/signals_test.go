@@ -118,7 +118,7 @@ func (h *faultEventCounter) Levels() []logrus.Level { return logrus.AllLevels }
 func (h *faultEventCounter) Fire(e *logrus.Entry) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, prefix := range []string{"interrupted", "wait writable", "wait readable", "returning IO error"} {
+	for _, prefix := range []string{"interrupted", "wait writable", "wait readable", "returning IO error", "connect attempt"} {
 		if strings.HasPrefix(e.Message, prefix) {
 			h.counts[prefix]++
 		}
