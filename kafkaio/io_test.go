@@ -194,17 +194,6 @@ func TestConnectTimeoutOnAFullBacklog(t *testing.T) {
 	}
 }
 
-func TestFailedConnectsLeakNothing(t *testing.T) {
-	port := testpeer.RefusedPort(t, "tcp4")
-	check := leakcheck.Verify(t)
-	for range 200 {
-		if _, err := kafkaio.New(kafkaio.Config{Host: "127.0.0.1", Port: port}); err == nil {
-			t.Fatal("New to a refused port succeeded")
-		}
-	}
-	check()
-}
-
 func TestWholeCallDeadlineAgainstADribblingPeer(t *testing.T) {
 	t.Cleanup(leakcheck.Verify(t))
 	p := testpeer.Start(t, "tcp4", testpeer.Dribble(bytes.Repeat([]byte{'x'}, 100), 50*time.Millisecond))
