@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"runtime"
 	"testing"
 	"time"
@@ -12,16 +13,21 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// allocRuns is how many calls each allocation count averages over.
-const allocRuns = 100
+// allocCalls is how many calls each allocation count is taken over. The
+// count is exact: the heap allocations of the whole process during those
+// calls (runtime.MemStats.Mallocs), which must equal the expected number
+// per call times allocCalls. testing.AllocsPerRun divides and rounds down,
+// so its "0" would hide a call that allocates once in a few hundred.
+const allocCalls = 1000
 
 // TestHotPathAllocations checks, with debugging off, the allocations of each
 // call on the hot path: none for Send, ReceiveInto and ReceiveFrame into a
 // large-enough buffer, only the result for Receive(n) and ReceiveFrame into
-// a short one. It checks them with no logger and with a configured logrus
-// logger, and expects the same counts: debugging that is off must cost
-// nothing. The server runs in a child process, because AllocsPerRun counts
-// every allocation of the process.
+// a short one, and the two of context.AfterFunc for a call whose context
+// can be cancelled (as the README says). It checks them with no logger and
+// with a configured logrus logger, and expects the same counts: debugging
+// that is off must cost nothing. The server runs in a child process,
+// because the count takes in every allocation of the process.
 func TestHotPathAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts include the race detector's under -race; run this test without -race: go test -run TestHotPathAllocations ./internal/bench/")
@@ -46,15 +52,31 @@ func TestHotPathAllocations(t *testing.T) {
 			defer c.Close()
 			for _, ac := range allocCases {
 				t.Run(ac.name, func(t *testing.T) {
-					got := ac.measure(t, c)
-					t.Logf("%s: %v allocations per call", ac.name, got)
-					if got != ac.want {
-						t.Errorf("%s: %v allocations per call, want %v", ac.name, got, ac.want)
+					total := ac.measure(t, c)
+					t.Logf("%s: %d allocations in %d calls", ac.name, total, allocCalls)
+					if want := uint64(ac.want) * allocCalls; total != want {
+						t.Errorf("%s: %d allocations in %d calls (%.3f per call), want exactly %d per call (%d)",
+							ac.name, total, allocCalls, float64(total)/allocCalls, ac.want, want)
 					}
 				})
 			}
 		})
 	}
+}
+
+// hotPathMallocs calls f once to warm up (as testing.AllocsPerRun does), then
+// allocCalls times, and returns the heap allocations the process made
+// during those calls. Like AllocsPerRun it runs with GOMAXPROCS 1.
+func hotPathMallocs(f func()) uint64 {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	f()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range allocCalls {
+		f()
+	}
+	runtime.ReadMemStats(&after)
+	return after.Mallocs - before.Mallocs
 }
 
 // debugOff switches kafkaio's debugging off for the test.
@@ -67,28 +89,23 @@ func debugOff(t *testing.T) {
 // allocCase measures the allocations of one kind of call.
 type allocCase struct {
 	name    string
-	want    float64
-	measure func(t *testing.T, c *kafkaio.IO) float64
+	want    int // per call
+	measure func(t *testing.T, c *kafkaio.IO) uint64
 }
 
+// cancellable is a context that can be cancelled and never is: a call
+// given one arms context.AfterFunc, which allocates twice.
+var cancellable, _ = context.WithCancel(context.Background())
+
 var allocCases = []allocCase{
-	{"Send", 0, func(t *testing.T, c *kafkaio.IO) float64 {
-		req := framesrv.NewRequest(smallBytes, 0) // send-only: no response to leave unread
-		var failed error
-		n := testing.AllocsPerRun(allocRuns, func() {
-			if _, err := c.Send(req); err != nil && failed == nil {
-				failed = err
-			}
-		})
-		checkNoError(t, failed)
-		return n
-	}},
-	{"Send then ReceiveFrame", 0, func(t *testing.T, c *kafkaio.IO) float64 {
+	{"Send", 0, sendEach(background)},
+	{"Send with a cancellable context", 2, sendEach(cancellable)},
+	{"Send then ReceiveFrame", 0, func(t *testing.T, c *kafkaio.IO) uint64 {
 		req := framesrv.NewRequest(smallBytes, smallBytes)
 		dst := make([]byte, bodySize(smallBytes))
 		var id int32
 		var failed error
-		n := testing.AllocsPerRun(allocRuns, func() {
+		n := hotPathMallocs(func() {
 			id++
 			framesrv.SetCorrelationID(req, id)
 			if _, err := c.Send(req); err != nil {
@@ -109,8 +126,15 @@ var allocCases = []allocCase{
 	{"ReceiveInto", 0, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
 		return frame[4:], c.ReceiveInto(background, frame)
 	})},
+	{"ReceiveInto with a cancellable context", 2, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
+		return frame[4:], c.ReceiveInto(cancellable, frame)
+	})},
 	{"ReceiveFrame into a large-enough buffer", 0, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
 		return c.ReceiveFrame(background, frame)
+	})},
+	// One arm for the size and the body: two allocations, not four.
+	{"ReceiveFrame into a large-enough buffer with a cancellable context", 2, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
+		return c.ReceiveFrame(cancellable, frame)
 	})},
 	{"ReceiveFrame into a short buffer", 1, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
 		return c.ReceiveFrame(background, nil)
@@ -124,15 +148,30 @@ var allocCases = []allocCase{
 	})},
 }
 
+// sendEach measures SendContext with ctx, of a request that gets no
+// response, so nothing is left unread.
+func sendEach(ctx context.Context) func(t *testing.T, c *kafkaio.IO) uint64 {
+	return func(t *testing.T, c *kafkaio.IO) uint64 {
+		req := framesrv.NewRequest(smallBytes, 0)
+		var failed error
+		n := hotPathMallocs(func() {
+			if _, err := c.SendContext(ctx, req); err != nil && failed == nil {
+				failed = err
+			}
+		})
+		checkNoError(t, failed)
+		return n
+	}
+}
+
 // receiveEach measures receive, called once per response with a buffer the
 // size of one whole response frame; it returns the response's body. The
 // requests are all sent first, so that only the receives are counted; their
-// responses, 6 KiB in all, fit in the socket buffers.
-func receiveEach(receive func(c *kafkaio.IO, frame []byte) (body []byte, err error)) func(t *testing.T, c *kafkaio.IO) float64 {
-	return func(t *testing.T, c *kafkaio.IO) float64 {
+// responses, 64 KiB in all, fit in the socket buffers.
+func receiveEach(receive func(c *kafkaio.IO, frame []byte) (body []byte, err error)) func(t *testing.T, c *kafkaio.IO) uint64 {
+	return func(t *testing.T, c *kafkaio.IO) uint64 {
 		req := framesrv.NewRequest(smallBytes, smallBytes)
-		calls := allocRuns + 1 // AllocsPerRun makes one warm-up call
-		for id := range calls {
+		for id := range allocCalls + 1 { // and the warm-up call
 			framesrv.SetCorrelationID(req, int32(id))
 			if _, err := c.Send(req); err != nil {
 				t.Fatal(err)
@@ -141,7 +180,7 @@ func receiveEach(receive func(c *kafkaio.IO, frame []byte) (body []byte, err err
 		frame := make([]byte, smallBytes)
 		var id int32
 		var failed error
-		n := testing.AllocsPerRun(allocRuns, func() {
+		n := hotPathMallocs(func() {
 			body, err := receive(c, frame)
 			if err == nil {
 				err = checkResponse(body, id, bodySize(smallBytes))
