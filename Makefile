@@ -20,7 +20,7 @@ FUZZ_TARGETS := \
 	./internal/kafkawire:FuzzParseFetch:3000 \
 	./internal/kafkawire:FuzzParseSASL:20000
 
-.PHONY: run test vet fmt-check race alloc fuzz-short fuzz bench bench-clients syscalls
+.PHONY: run test vet fmt-check race alloc fuzz-short fuzz bench bench-clients syscalls mutate
 
 ## run: the main job: hexdump-trace against an in-process Kafka-protocol broker
 run:
@@ -89,3 +89,17 @@ syscalls:
 	$(GO) test -c -o bench.test ./internal/bench/
 	$(GO) run ./internal/bench/cmd/syscalls -n $(SYSCALLN) ./bench.test
 	@rm -f bench.test
+
+GREMLINS    ?= github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+MUTATE_DIRS ?= kafkaio kafkaerr
+
+## mutate: mutation testing of kafkaio/ and kafkaerr/ with gremlins (about
+## an hour on 2 cores; not part of make test). Each mutant runs the whole
+## test suite of its package, without -race, and is KILLED when a test
+## fails. gremlins runs at a pinned version through go run, so it is in no
+## go.mod; mutate-<dir>.json holds each run's results.
+mutate:
+	@for d in $(MUTATE_DIRS); do \
+		echo "gremlins over ./$$d"; \
+		nice -n 19 $(GO) run $(GREMLINS) unleash --workers 1 --output mutate-$$d.json ./$$d || exit 1; \
+	done
