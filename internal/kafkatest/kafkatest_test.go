@@ -1,6 +1,7 @@
 package kafkatest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,5 +107,18 @@ func TestKcatFindsKafkacat(t *testing.T) {
 	t.Setenv("PATH", dir)
 	if got := Kcat(t); got != path {
 		t.Fatalf("Kcat() = %q, want %q", got, path)
+	}
+}
+
+// The machine has IPv6 loopback, so the decision is checked on its own.
+func TestMissingIPv6SkipsLocallyAndFailsUnderCI(t *testing.T) {
+	noLoopback := errors.New("listen tcp [::1]:0: bind: cannot assign requested address")
+	t.Setenv("CI", "")
+	if r := run(t, func(tb testing.TB) { noIPv6(tb, noLoopback) }); r.skipped == "" || r.failed != "" {
+		t.Errorf("without CI: skipped %q, failed %q; want a skip", r.skipped, r.failed)
+	}
+	t.Setenv("CI", "true")
+	if r := run(t, func(tb testing.TB) { noIPv6(tb, noLoopback) }); r.failed == "" || !strings.Contains(r.failed, "CI=true") {
+		t.Errorf("under CI=true: skipped %q, failed %q; want a failure that says why", r.skipped, r.failed)
 	}
 }
