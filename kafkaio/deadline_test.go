@@ -120,7 +120,7 @@ func TestContextDeadlineHoldsWhileQueued(t *testing.T) {
 	faultCheckErr(t, err, took, faultWant{code: kafkaerr.CannotRecv, causes: []error{os.ErrDeadlineExceeded, context.DeadlineExceeded},
 		phase: "queued behind another receive", as: faultBudget(faultTimeout), took: faultAt(faultTimeout)})
 	wantErr(t, <-first, kafkaerr.NoConnection) // closed under it by the queued call's failure
-	faultCheckState(t, c, faultClosed)
+	faultCheckState(t, c, faultClosed, err)
 }
 
 func TestContextDeadlineIsNewsDeadline(t *testing.T) {
@@ -133,7 +133,7 @@ func TestContextDeadlineIsNewsDeadline(t *testing.T) {
 	faultCheckErr(t, err, took, faultWant{code: kafkaerr.CannotBind, phase: "connect",
 		causes: []error{os.ErrDeadlineExceeded, context.DeadlineExceeded}, as: faultBudget(faultTimeout),
 		took: faultAt(faultTimeout)})
-	faultCheckState(t, c, faultNoIO)
+	faultCheckState(t, c, faultNoIO, nil)
 }
 
 // faultBudget checks that the error's Budget is the context's: d, less

@@ -123,7 +123,7 @@ func TestNewNamesEveryFailedAddress(t *testing.T) {
 	c, err, took, attempts := multiNew(t, addrs, kafkaio.Config{Port: port, Timeout: faultPatience})
 	faultCheckErr(t, err, took, faultWant{code: kafkaerr.CannotBind, phase: "connect",
 		causes: []error{syscall.ECONNREFUSED}, took: faultQuick()})
-	faultCheckState(t, c, faultNoIO)
+	faultCheckState(t, c, faultNoIO, nil)
 	if attempts != len(addrs) {
 		t.Errorf("New reported %d connect attempts, want %d", attempts, len(addrs))
 	}
@@ -189,7 +189,7 @@ func TestEachAddressGetsItsShareOfTheBudget(t *testing.T) {
 		faultCheckErr(t, err, took, faultWant{code: kafkaerr.CannotBind, phase: "connect",
 			causes: []error{context.DeadlineExceeded, os.ErrDeadlineExceeded}, took: faultAt(2 * faultTimeout),
 			detail: []string{multiSecond.String() + ":" + strconv.Itoa(port), multiThird.String() + ":" + strconv.Itoa(port)}})
-		faultCheckState(t, c, faultNoIO)
+		faultCheckState(t, c, faultNoIO, nil)
 		if attempts != 2 {
 			t.Errorf("New reported %d connect attempts, want 2", attempts)
 		}
