@@ -193,5 +193,43 @@ func TestEachAddressGetsItsShareOfTheBudget(t *testing.T) {
 		if attempts != 2 {
 			t.Errorf("New reported %d connect attempts, want 2", attempts)
 		}
+		// The deadline ended attempt 2, the last: it is the cause, and
+		// attempt 1, which ran out of its own share, is the one other.
+		var e *kafkaerr.Error
+		if errors.As(err, &e) {
+			first := multiSecond.String() + ":" + strconv.Itoa(port)
+			if len(e.Others) != 1 || !strings.Contains(e.Others[0].Error(), first) || !errors.Is(e.Others[0], os.ErrDeadlineExceeded) {
+				t.Errorf("Others = %v, want only attempt 1 (%s), timed out", e.Others, first)
+			}
+			if strings.Contains(e.Detail, "not tried") {
+				t.Errorf("Detail %q counts untried addresses; both were tried", e.Detail)
+			}
+		}
+	})
+	t.Run("cancelled during the first of three: the rest are counted as not tried", func(t *testing.T) {
+		t.Cleanup(leakcheck.Verify(t))
+		port := testpeer.FullBacklogOn(t, netip.AddrPortFrom(multiSecond, 0))
+		testpeer.FullBacklogOn(t, netip.AddrPortFrom(multiThird, uint16(port)))
+		testpeer.FullBacklogOn(t, netip.AddrPortFrom(faultLoopback4, uint16(port)))
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		began := time.Now()
+		defer time.AfterFunc(100*time.Millisecond, cancel).Stop()
+		logger, events := faultCountingLogger(t)
+		c, err := kafkaio.NewContext(ctx, kafkaio.Config{Host: multiName, Port: port, Timeout: faultPatience, Logger: logger,
+			Resolver: faultResolver(t, dnsstub.Config{Hosts: map[string][]netip.Addr{multiName: {multiSecond, multiThird, faultLoopback4}}}, true)})
+		took := time.Since(began)
+		faultLogErr(t, err)
+		faultCheckErr(t, err, took, faultWant{code: kafkaerr.CannotBind, phase: "connect",
+			causes: []error{context.Canceled}, notCause: []error{context.DeadlineExceeded},
+			detail: []string{"cancelled during attempt 1 of 3", "; 2 more not tried"}, took: faultAt(100 * time.Millisecond)})
+		faultCheckState(t, c, faultNoIO, nil)
+		var e *kafkaerr.Error
+		if errors.As(err, &e) && len(e.Others) != 0 {
+			t.Errorf("Others = %v, want none: only one attempt was made", e.Others)
+		}
+		if n := events.count("connect attempt"); n != 1 {
+			t.Errorf("New reported %d connect attempts, want 1", n)
+		}
 	})
 }
