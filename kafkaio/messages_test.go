@@ -59,6 +59,25 @@ func TestNoConnectionSaysWhetherResendingIsSafe(t *testing.T) {
 		call:    faultReceive(4),
 		want:    []string{msgIdempotent},
 		notWant: []string{msgSafeToResend, msgUnanswered},
+	}, {
+		name:    "a ReceiveFrame from a peer that hung up before answering anything",
+		script:  []testpeer.Step{testpeer.Read(4), testpeer.FIN()},
+		ready:   faultSendFirst,
+		call:    faultReceiveFrame(nil),
+		want:    []string{msgIdempotent, msgUnanswered, msgWantsTLS},
+		notWant: []string{msgSafeToResend},
+	}, {
+		name:   "a ReceiveFrame after an answer",
+		script: []testpeer.Step{testpeer.Read(4), testpeer.WriteFrame([]byte("ans!")), testpeer.FIN()},
+		ready: func(t *testing.T, c *kafkaio.IO, p *testpeer.Peer) {
+			faultSendFirst(t, c, p)
+			if got, err := c.ReceiveFrame(context.Background(), nil); err != nil || string(got) != "ans!" {
+				t.Fatalf("the first answer: %q, %v", got, err)
+			}
+		},
+		call:    faultReceiveFrame(nil),
+		want:    []string{msgIdempotent},
+		notWant: []string{msgSafeToResend, msgUnanswered},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Cleanup(leakcheck.Verify(t))
