@@ -10,12 +10,11 @@ package kafkaio
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"syscall"
 	"testing"
 
-	"github.com/sirupsen/logrus"
+	"github.com/kafkaio/kafkaio/kafkadebug"
 	"golang.org/x/sys/unix"
 )
 
@@ -96,7 +95,7 @@ func TestAdvance(t *testing.T) {
 			advanceWant{woke: true, err: unix.ENOBUFS}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := newAdvanceTransfer(1 << 20)
+			tr := newAdvanceTransfer(t, 1<<20)
 			var again bool
 			for _, r := range tc.results {
 				again = tr.advance(r.n, r.err, tc.reading)
@@ -109,18 +108,17 @@ func TestAdvance(t *testing.T) {
 	}
 }
 
-// newAdvanceTransfer is a transfer of a size-byte buffer whose IO logs
-// nowhere, for driving advance by hand.
-func newAdvanceTransfer(size int) *transfer {
-	tr := &transfer{conn: &IO{dbg: quietDebugger()}}
+// newAdvanceTransfer is a transfer of a size-byte buffer on an IO that
+// has no socket, for driving advance by hand. Debugging is off for the
+// test, so advance's debug events touch nothing of the IO.
+func newAdvanceTransfer(t *testing.T, size int) *transfer {
+	t.Helper()
+	prev := kafkadebug.IO.Level()
+	kafkadebug.IO.SetLevel(0)
+	t.Cleanup(func() { kafkadebug.IO.SetLevel(prev) })
+	tr := &transfer{conn: &IO{}}
 	tr.start(make([]byte, size))
 	return tr
-}
-
-func quietDebugger() debugger {
-	logger := logrus.New()
-	logger.Out = io.Discard
-	return newDebugger(logger, "127.0.0.1", 9092)
 }
 
 func describe(results []syscallResult) string {

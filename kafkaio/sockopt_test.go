@@ -104,7 +104,7 @@ func getsockopt(t *testing.T, c *IO, opt sockopt) int {
 	t.Helper()
 	var v int
 	var gerr error
-	if err := c.sock.rc.Control(func(fd uintptr) {
+	if err := c.rc.Control(func(fd uintptr) {
 		v, gerr = unix.GetsockoptInt(int(fd), opt.level, opt.key)
 	}); err != nil {
 		t.Fatalf("Control: %v", err)

@@ -30,7 +30,7 @@ func benchIO(b *testing.B) *IO {
 func BenchmarkPeekState(b *testing.B) {
 	c := benchIO(b)
 	var last error
-	if err := c.sock.rc.Control(func(fd uintptr) {
+	if err := c.rc.Control(func(fd uintptr) {
 		for b.Loop() {
 			_, last = peekState(int(fd))
 		}
@@ -46,7 +46,7 @@ func BenchmarkSetDeadline(b *testing.B) {
 	c := benchIO(b)
 	deadline := time.Now().Add(time.Hour)
 	for b.Loop() {
-		if err := c.sock.f.SetWriteDeadline(deadline); err != nil {
+		if err := c.f.SetWriteDeadline(deadline); err != nil {
 			b.Fatal(err)
 		}
 		deadline = deadline.Add(time.Nanosecond) // a new value every time, as each call's is
