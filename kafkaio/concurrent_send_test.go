@@ -1,11 +1,14 @@
 package kafkaio_test
 
 // Concurrent Sends are serialised: each request reaches the broker whole,
-// never interleaved with another's bytes. Two goroutines send large
-// requests through small socket buffers to a slow reader, so that every
-// Send waits for the poller many times and the two would interleave at
-// once if nothing held the second back; the peer checks every frame it
-// reads, byte for byte.
+// never interleaved with another's bytes, and each keeps its own deadline.
+// Two goroutines send large requests through small socket buffers to a slow
+// reader, so that every Send waits for the poller many times; the peer
+// checks every frame it reads, byte for byte. On a plaintext socket the
+// runtime's own write lock (internal/poll holds it across a RawConn.Write
+// and its waits) also keeps bytes from interleaving, so what shows IO's
+// lock is the deadline: the socket has one, and a second Send writing at
+// the same time as the first would put its own there.
 
 import (
 	"context"
@@ -13,12 +16,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kafkaio/kafkaio/internal/leakcheck"
 	"github.com/kafkaio/kafkaio/internal/testpeer"
+	"github.com/kafkaio/kafkaio/kafkaerr"
 	"github.com/kafkaio/kafkaio/kafkaio"
 )
 
@@ -153,4 +158,37 @@ func TestConcurrentSendsArriveWhole(t *testing.T) {
 	if checked.frames != concSenders*concRequests {
 		t.Errorf("the peer read %d whole frames, want %d", checked.frames, concSenders*concRequests)
 	}
+}
+
+// TestASendKeepsItsDeadlineWhileAnotherWaits: the socket has one write
+// deadline, so two Sends writing at once would share it, and the second's
+// would replace the first's. Serialised, the second waits for its turn and
+// the first ends at its own deadline. The first Send has the IO's timeout
+// (no context, so nothing but the socket's deadline can end it); the
+// second, started while the first is writing, has a context deadline far
+// later.
+func TestASendKeepsItsDeadlineWhileAnotherWaits(t *testing.T) {
+	t.Cleanup(leakcheck.Verify(t))
+	const size = 8 * faultMiB
+	digest := newFaultHashed()
+	// 64 KiB every 10 ms: the 8 MiB take over a second.
+	p := testpeer.Start(t, "tcp4", testpeer.SetRecvBuffer(16*faultKiB),
+		faultHashingReader(2*size, 64*faultKiB, 10*time.Millisecond, digest))
+	c := connect(t, p, kafkaio.Config{SendBufferBytes: 16 * faultKiB, Timeout: faultTimeout})
+
+	second := make(chan error, 1)
+	go func() {
+		time.Sleep(100 * time.Millisecond) // the first is writing by now
+		ctx, cancel := context.WithTimeout(context.Background(), faultPatience)
+		defer cancel()
+		_, err := c.SendContext(ctx, faultPayload(size))
+		second <- err
+	}()
+	began := time.Now()
+	_, err := c.Send(faultPayload(size))
+	faultLogErr(t, err)
+	faultCheckErr(t, err, time.Since(began), faultWant{code: kafkaerr.CannotSend,
+		causes: []error{os.ErrDeadlineExceeded}, phase: "wait writable", took: faultAt(faultTimeout)})
+	// The second never wrote: the IO closed under it while it waited.
+	wantErr(t, <-second, kafkaerr.NoConnection)
 }
