@@ -11,6 +11,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kafkaio/kafkaio/internal/leakcheck"
 	"github.com/kafkaio/kafkaio/internal/testpeer"
@@ -23,6 +24,7 @@ const (
 	msgIdempotent   = "resend it on a new connection only if it is idempotent"
 	msgUnanswered   = "the broker closed the connection before sending a single byte on it"
 	msgWantsTLS     = "a TLS listener does that to a plaintext client (set Config.TLS)"
+	msgClosedByYou  = "the IO had closed (Close was called)"
 )
 
 func TestNoConnectionSaysWhetherResendingIsSafe(t *testing.T) {
@@ -39,14 +41,21 @@ func TestNoConnectionSaysWhetherResendingIsSafe(t *testing.T) {
 		ready:   faultAwaitPeerGone,
 		call:    faultSend([]byte("request")),
 		want:    []string{msgSafeToResend},
-		notWant: []string{msgIdempotent, msgUnanswered},
+		notWant: []string{msgIdempotent, msgUnanswered, "the IO had closed"},
+	}, {
+		name:    "a Receive the caller closed the IO under: it says so",
+		script:  []testpeer.Step{testpeer.Stall()},
+		ready:   func(*testing.T, *kafkaio.IO, *testpeer.Peer) {},
+		call:    faultCloseAfter(50*time.Millisecond, faultReceive(4)),
+		want:    []string{msgClosedByYou, msgIdempotent},
+		notWant: []string{msgSafeToResend},
 	}, {
 		name:    "a Receive from a peer that hung up before answering anything: maybe carried out, and maybe TLS",
 		script:  []testpeer.Step{testpeer.Read(4), testpeer.FIN()},
 		ready:   faultSendFirst,
 		call:    faultReceive(4),
 		want:    []string{msgIdempotent, msgUnanswered, msgWantsTLS},
-		notWant: []string{msgSafeToResend},
+		notWant: []string{msgSafeToResend, "the IO had closed"},
 	}, {
 		name:   "a Receive after an answer: maybe carried out, no hint",
 		script: []testpeer.Step{testpeer.Read(4), testpeer.Write([]byte("ans!")), testpeer.FIN()},
