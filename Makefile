@@ -95,7 +95,7 @@ MUTATE_DIRS ?= kafkaio kafkaerr
 MUTATE_SKIP ?=
 
 ## mutate: mutation testing of kafkaio/ (with its subpackages) and kafkaerr/
-## with gremlins (about 40 minutes on 2 cores; not part of make test). Each
+## with gremlins (over an hour on 2 cores; not part of make test). Each
 ## mutant runs the whole test suite of its package, without -race, and is
 ## KILLED when a test fails, so a flaky test kills mutants it never looked
 ## at: MUTATE_SKIP='^TestX$$' leaves such a test out of the run (go test
