@@ -23,8 +23,11 @@ const allocCalls = 1000
 // TestHotPathAllocations checks, with debugging off, the allocations of each
 // call on the hot path: none for Send, ReceiveInto and ReceiveFrame into a
 // large-enough buffer, only the result for Receive(n) and ReceiveFrame into
-// a short one, and the two of context.AfterFunc for a call whose context
-// can be cancelled (as the README says). It checks them with no logger and
+// a short one, and the two of context.AfterFunc for a Send whose context
+// can be cancelled. (A receive with such a context arms AfterFunc only when
+// it has to wait on the socket, not when the read-ahead buffer serves it,
+// so its count depends on how the responses arrive and is not asserted
+// here.) It checks them with no logger and
 // with a configured logrus logger, and expects the same counts: debugging
 // that is off must cost nothing. The server runs in a child process,
 // because the count takes in every allocation of the process.
@@ -126,15 +129,8 @@ var allocCases = []allocCase{
 	{"ReceiveInto", 0, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
 		return frame[4:], c.ReceiveInto(background, frame)
 	})},
-	{"ReceiveInto with a cancellable context", 2, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
-		return frame[4:], c.ReceiveInto(cancellable, frame)
-	})},
 	{"ReceiveFrame into a large-enough buffer", 0, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
 		return c.ReceiveFrame(background, frame)
-	})},
-	// One arm for the size and the body: two allocations, not four.
-	{"ReceiveFrame into a large-enough buffer with a cancellable context", 2, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
-		return c.ReceiveFrame(cancellable, frame)
 	})},
 	{"ReceiveFrame into a short buffer", 1, receiveEach(func(c *kafkaio.IO, frame []byte) ([]byte, error) {
 		return c.ReceiveFrame(background, nil)
