@@ -9,7 +9,7 @@
 //
 // Usage:
 //
-//	benchratio [-limit 1.05] [-base netconn,nologger,bufio,bufio-1dl] [-strict] [bench.out ...]
+//	benchratio [-limit 1.05] [-base netconn,nologger,bufio,bufio-1dl,tlsconn,tlsbufio] [-strict] [bench.out ...]
 //
 // It reads `go test -bench -benchmem` output from the files, or from
 // standard input when none is given; several runs may be concatenated. It
@@ -28,7 +28,7 @@ import (
 
 func main() {
 	limit := flag.Float64("limit", 1.05, "the highest acceptable ratio")
-	base := flag.String("base", "netconn,nologger,bufio,bufio-1dl", "comma-separated client names that are baselines")
+	base := flag.String("base", "netconn,nologger,bufio,bufio-1dl,tlsconn,tlsbufio", "comma-separated client names that are baselines")
 	strict := flag.Bool("strict", false, "exit 1 when a ratio is over -limit")
 	flag.Parse()
 	if err := run(flag.Args(), strings.Split(*base, ","), *limit, *strict); err != nil {
