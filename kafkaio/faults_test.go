@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"math"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/kafkaio/kafkaio/internal/dnsstub"
 	"github.com/kafkaio/kafkaio/internal/leakcheck"
+	"github.com/kafkaio/kafkaio/internal/testcerts"
 	"github.com/kafkaio/kafkaio/internal/testpeer"
 	"github.com/kafkaio/kafkaio/kafkaerr"
 	"github.com/kafkaio/kafkaio/kafkaio"
@@ -352,15 +354,32 @@ type faultCall func(c *kafkaio.IO) error
 // faultRunIORows runs each row as a subtest with its own leak check.
 func faultRunIORows(t *testing.T, rows []faultIORow) {
 	t.Helper()
+	faultRunRows(t, rows, nil)
+}
+
+// faultRunRows runs each row against a peer started by start (nil: a
+// plaintext testpeer) and an IO that connects with tlsConf (nil:
+// plaintext).
+func faultRunRows(t *testing.T, rows []faultIORow, tlsConf *tls.Config) {
+	t.Helper()
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			t.Cleanup(leakcheck.Verify(t))
-			p := testpeer.Start(t, "tcp4", row.script...)
 			cfg := row.cfg
 			if cfg.Timeout == 0 {
 				cfg.Timeout = faultPatience
 			}
+			var p *testpeer.Peer
+			if tlsConf != nil {
+				p = testpeer.StartTLS(t, "tcp4", testcerts.Server().ServerConfig(), row.script...)
+				cfg.TLS = tlsConf
+			} else {
+				p = testpeer.Start(t, "tcp4", row.script...)
+			}
 			c := connect(t, p, cfg)
+			if _, ok := c.ConnectionState(); ok != (tlsConf != nil) {
+				t.Fatalf("ConnectionState says TLS is %v, want %v", ok, tlsConf != nil)
+			}
 			if row.ready != nil {
 				row.ready(t, c, p)
 			}

@@ -13,13 +13,10 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
-	"time"
 
 	"github.com/kafkaio/kafkaio/internal/embedded"
 	"github.com/kafkaio/kafkaio/internal/kafkawire"
-	"github.com/kafkaio/kafkaio/internal/leakcheck"
 	"github.com/kafkaio/kafkaio/internal/testcerts"
-	"github.com/kafkaio/kafkaio/internal/testpeer"
 	"github.com/kafkaio/kafkaio/kafkaio"
 	"github.com/kafkaio/kafkaio/kafkaio/sasl"
 )
@@ -124,41 +121,12 @@ func secCheckTLS(t *testing.T, c *kafkaio.IO, wantTLS bool) {
 	}
 }
 
-// secTLSRow is a row of the TLS call tables: a faultIORow whose peer runs
-// its script inside TLS (testcerts.Server's certificate) and whose IO
-// connects with TLS.
+// secRunTLSRows runs rows of the fault matrix over TLS: the peer runs its
+// script inside TLS (testcerts.Server's certificate) and the IO connects
+// with TLS.
 func secRunTLSRows(t *testing.T, rows []faultIORow) {
 	t.Helper()
-	for _, row := range rows {
-		t.Run(row.name, func(t *testing.T) {
-			t.Cleanup(leakcheck.Verify(t))
-			p := testpeer.StartTLS(t, "tcp4", testcerts.Server().ServerConfig(), row.script...)
-			cfg := row.cfg
-			if cfg.Timeout == 0 {
-				cfg.Timeout = faultPatience
-			}
-			cfg.TLS = testcerts.ClientConfig()
-			c := connect(t, p, cfg)
-			if _, ok := c.ConnectionState(); !ok {
-				t.Fatal("the IO is not using TLS")
-			}
-			if row.ready != nil {
-				row.ready(t, c, p)
-			}
-			began := time.Now()
-			err := row.call(c)
-			took := time.Since(began)
-			faultLogErr(t, err)
-			faultCheckErr(t, err, took, row.want)
-			faultCheckState(t, c, row.want.state, err)
-			if row.after != nil {
-				row.after(t, p)
-			}
-			if perr := p.Err(); perr != nil {
-				t.Errorf("the peer failed: %v", perr)
-			}
-		})
-	}
+	faultRunRows(t, rows, testcerts.ClientConfig())
 }
 
 // secAs returns a faultWant.as check that the chain holds a *T.

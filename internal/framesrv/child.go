@@ -89,19 +89,7 @@ func runChild(stdin io.Reader, stdout io.Writer) error {
 // a tool such as strace can watch the client process alone.
 func Start(tb testing.TB) string {
 	tb.Helper()
-	if addr := os.Getenv(AddrEnv); addr != "" {
-		return addr
-	}
-	ch, err := startChild()
-	if err != nil {
-		tb.Fatalf("framesrv: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := ch.stop(); err != nil {
-			tb.Errorf("framesrv: %v", err)
-		}
-	})
-	return ch.addr
+	return start(tb, AddrEnv)
 }
 
 // StartTLS is Start for a server that speaks TLS with the given
@@ -111,10 +99,18 @@ func Start(tb testing.TB) string {
 // Start does with FRAMESRV_ADDR.
 func StartTLS(tb testing.TB, certPEM, keyPEM []byte) string {
 	tb.Helper()
-	if addr := os.Getenv(TLSAddrEnv); addr != "" {
+	return start(tb, TLSAddrEnv, tlsCertEnv+"="+string(certPEM), tlsKeyEnv+"="+string(keyPEM))
+}
+
+// start is Start and StartTLS: the address in addrEnv if it is set, or a
+// child started with env added to its environment and stopped by
+// tb.Cleanup.
+func start(tb testing.TB, addrEnv string, env ...string) string {
+	tb.Helper()
+	if addr := os.Getenv(addrEnv); addr != "" {
 		return addr
 	}
-	ch, err := startChild(tlsCertEnv+"="+string(certPEM), tlsKeyEnv+"="+string(keyPEM))
+	ch, err := startChild(env...)
 	if err != nil {
 		tb.Fatalf("framesrv: %v", err)
 	}
