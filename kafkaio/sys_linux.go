@@ -23,8 +23,9 @@ func sendNoSignal(fd int, p []byte) (int, error) {
 	return int(n), nil
 }
 
-// recvInto reads at most len(p) bytes: never more than the caller asked, so
-// the next response stays in the kernel for the next call.
+// recvInto reads at most len(p) bytes, as many as the socket has: the
+// receive path offers the whole free part of its read buffer, which is how
+// it reads ahead.
 func recvInto(fd int, p []byte) (int, error) {
 	n, _, errno := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd),
 		uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
