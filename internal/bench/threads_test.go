@@ -42,30 +42,10 @@ func TestBlockedReceivesUseFewThreads(t *testing.T) {
 	peer := testpeer.Start(t, "tcp4", testpeer.Stall())
 
 	conns := dialAll(t, peer, blockedConns)
-	results := make(chan error, len(conns))
-	for _, c := range conns {
-		go func() {
-			_, err := c.Receive(4)
-			results <- err
-		}()
-	}
-	parked, err := awaitParked(len(conns), receiveFrame)
-	if err != nil {
-		closeAll(conns)
-		t.Fatal(err)
-	}
-	threads, err := osThreads()
-	if err != nil {
-		closeAll(conns)
-		t.Fatal(err)
-	}
-	t.Logf("%d Receives parked in the poller; the process has %d OS threads", parked, threads)
-	if threads > maxThreads {
-		t.Errorf("%d OS threads with %d blocked Receives, want at most %d", threads, parked, maxThreads)
-	}
-
-	closeAll(conns)
-	checkAllEndedByClose(t, results, len(conns))
+	parkAndCount(t, conns, "Receives", receiveFrame, func(c *kafkaio.IO) error {
+		_, err := c.Receive(4)
+		return err
+	})
 }
 
 // TestBlockedNetConnReadsUseFewThreads is the same for the net.Conn view
@@ -77,15 +57,23 @@ func TestBlockedNetConnReadsUseFewThreads(t *testing.T) {
 	peer := testpeer.Start(t, "tcp4", testpeer.Stall())
 
 	conns := dialAll(t, peer, blockedConns)
+	parkAndCount(t, conns, "net.Conn Reads", viewRead, func(c *kafkaio.IO) error {
+		_, err := c.NetConn().Read(make([]byte, 512))
+		return err
+	})
+}
+
+// parkAndCount runs wait on each connection in a goroutine of its own, waits
+// until all of them are parked in the poller inside frame, checks that the
+// process still has at most maxThreads OS threads, then closes the
+// connections and checks that Close ended every wait.
+func parkAndCount(t *testing.T, conns []*kafkaio.IO, what, frame string, wait func(*kafkaio.IO) error) {
+	t.Helper()
 	results := make(chan error, len(conns))
 	for _, c := range conns {
-		nc := c.NetConn()
-		go func() {
-			_, err := nc.Read(make([]byte, 512))
-			results <- err
-		}()
+		go func() { results <- wait(c) }()
 	}
-	parked, err := awaitParked(len(conns), viewRead)
+	parked, err := awaitParked(len(conns), frame)
 	if err != nil {
 		closeAll(conns)
 		t.Fatal(err)
@@ -95,11 +83,10 @@ func TestBlockedNetConnReadsUseFewThreads(t *testing.T) {
 		closeAll(conns)
 		t.Fatal(err)
 	}
-	t.Logf("%d net.Conn Reads parked in the poller; the process has %d OS threads", parked, threads)
+	t.Logf("%d %s parked in the poller; the process has %d OS threads", parked, what, threads)
 	if threads > maxThreads {
-		t.Errorf("%d OS threads with %d blocked Reads, want at most %d", threads, parked, maxThreads)
+		t.Errorf("%d OS threads with %d blocked %s, want at most %d", threads, parked, what, maxThreads)
 	}
-
 	closeAll(conns)
 	checkAllEndedByClose(t, results, len(conns))
 }

@@ -31,27 +31,8 @@ func TestBlockedTLSReceivesUseFewThreads(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	results := make(chan error, len(conns))
-	for _, c := range conns {
-		go func() {
-			_, err := c.Receive(4)
-			results <- err
-		}()
-	}
-	parked, err := awaitParked(len(conns), receiveFrame)
-	if err != nil {
-		closeAll(conns)
-		t.Fatal(err)
-	}
-	threads, err := osThreads()
-	if err != nil {
-		closeAll(conns)
-		t.Fatal(err)
-	}
-	t.Logf("%d TLS Receives parked in the poller; the process has %d OS threads", parked, threads)
-	if threads > maxThreads {
-		t.Errorf("%d OS threads with %d blocked TLS Receives, want at most %d", threads, parked, maxThreads)
-	}
-	closeAll(conns)
-	checkAllEndedByClose(t, results, len(conns))
+	parkAndCount(t, conns, "TLS Receives", receiveFrame, func(c *kafkaio.IO) error {
+		_, err := c.Receive(4)
+		return err
+	})
 }
