@@ -119,14 +119,14 @@ func roundTrips(requestBytes, responseBytes int) workload {
 		req := framesrv.NewRequest(requestBytes, responseBytes)
 		b.SetBytes(int64(requestBytes + responseBytes))
 		var id int32
-		cpu := startCPU()
+		cpu := StartCPU()
 		for b.Loop() {
 			id++
 			if err := c.roundTrip(req, id); err != nil {
 				b.Fatal(err)
 			}
 		}
-		cpu.report(b, int(id))
+		cpu.Report(b, int(id))
 	}
 }
 
@@ -139,14 +139,14 @@ func sends(requestBytes int) workload {
 		req := framesrv.NewRequest(requestBytes, 0)
 		b.SetBytes(int64(requestBytes))
 		ops := 0
-		cpu := startCPU()
+		cpu := StartCPU()
 		for b.Loop() {
 			ops++
 			if err := c.send(req); err != nil {
 				b.Fatal(err)
 			}
 		}
-		cpu.report(b, ops)
+		cpu.Report(b, ops)
 	}
 }
 
@@ -160,7 +160,7 @@ func pipelined(inFlight, requestBytes, responseBytes int) workload {
 		b.SetBytes(int64(pipelineOps * (requestBytes + responseBytes)))
 		var id int32
 		ops := 0
-		cpu := startCPU()
+		cpu := StartCPU()
 		for b.Loop() {
 			if err := c.pipeline(req, id+1, pipelineOps, inFlight); err != nil {
 				b.Fatal(err)
@@ -169,7 +169,7 @@ func pipelined(inFlight, requestBytes, responseBytes int) workload {
 			ops++
 		}
 		b.ReportMetric(float64(b.Elapsed())/float64(ops*pipelineOps), "ns/response")
-		cpu.report(b, ops*pipelineOps)
+		cpu.Report(b, ops*pipelineOps)
 	}
 }
 
@@ -190,7 +190,7 @@ func parallelRoundTrips(conns, requestBytes, responseBytes int) workload {
 		var next atomic.Int64
 		errs := make(chan error, conns)
 		var wg sync.WaitGroup
-		cpu := startCPU()
+		cpu := StartCPU()
 		b.ResetTimer()
 		for i, c := range clients {
 			wg.Go(func() {
@@ -206,7 +206,7 @@ func parallelRoundTrips(conns, requestBytes, responseBytes int) workload {
 		}
 		wg.Wait()
 		b.StopTimer()
-		cpu.report(b, b.N)
+		cpu.Report(b, b.N)
 		close(errs)
 		if err := <-errs; err != nil {
 			b.Fatal(err)

@@ -155,12 +155,7 @@ func pairedSerial(b *testing.B, addr string, dialers [2]namedDialer, op pairOp) 
 
 // reportPaired adds each client's mean time per op and their ratio.
 func reportPaired(b *testing.B, dialers [2]namedDialer, spent [2]time.Duration, ops int) {
-	if ops == 0 {
-		return
-	}
-	b.ReportMetric(float64(spent[0])/float64(ops), dialers[0].name+"-ns/op")
-	b.ReportMetric(float64(spent[1])/float64(ops), dialers[1].name+"-ns/op")
-	b.ReportMetric(float64(spent[0])/float64(spent[1]), "ratio")
+	ReportPaired(b, [2]string{dialers[0].name, dialers[1].name}, spent, ops)
 }
 
 // parallelBurst is how many round trips each connection makes per burst:
@@ -179,21 +174,7 @@ func pairedBursts(b *testing.B, addr string, dialers [2]namedDialer, conns int, 
 		pairs[i] = newPair(b, addr, dialers, op)
 		defer pairs[i].Close()
 	}
-	var spent [2]time.Duration
-	steps := 0
-	for b.Loop() {
-		first := steps & 1
-		steps++
-		for j := range 2 {
-			i := first ^ j
-			start := time.Now()
-			err := burst(pairs, i, op, int32(steps))
-			spent[i] += time.Since(start)
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	spent, steps := Alternate(b, func(i, step int) error { return burst(pairs, i, op, int32(step)) })
 	reportPaired(b, dialers, spent, steps*conns*parallelBurst)
 }
 
@@ -220,20 +201,8 @@ func burst(pairs []*pair, i int, op pairOp, step int32) error {
 // pairedConnects times connection set-up and tear-down, dial then Close,
 // for the two clients alternately, op by op, swapping which goes first.
 func pairedConnects(b *testing.B, addr string, dialers [2]namedDialer) {
-	var spent [2]time.Duration
-	ops := 0
-	for b.Loop() {
-		first := ops & 1
-		ops++
-		for j := range 2 {
-			i := first ^ j
-			start := time.Now()
-			err := dialers[i].dial(b, addr, framesrv.MinResponseBytes).Close()
-			spent[i] += time.Since(start)
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	reportPaired(b, dialers, spent, ops)
+	spent, steps := Alternate(b, func(i, _ int) error {
+		return dialers[i].dial(b, addr, framesrv.MinResponseBytes).Close()
+	})
+	reportPaired(b, dialers, spent, steps)
 }

@@ -84,14 +84,14 @@ func BenchmarkConnect(b *testing.B) {
 // dialled for the op is closed at once.
 func connects(b *testing.B, addr string, dial dialer) {
 	ops := 0
-	cpu := startCPU()
+	cpu := StartCPU()
 	for b.Loop() {
 		if err := dial(b, addr, framesrv.MinResponseBytes).Close(); err != nil {
 			b.Fatal(err)
 		}
 		ops++
 	}
-	cpu.report(b, ops)
+	cpu.Report(b, ops)
 }
 
 // BenchmarkPairedTLS is BenchmarkPaired's serial and pipelined cases over

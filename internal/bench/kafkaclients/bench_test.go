@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/kafkaio/kafkaio/internal/bench"
 )
 
 // produceBurst is how many records one op of a paired produce sends: a
@@ -26,7 +26,7 @@ type workload func(b *testing.B, c client)
 // apiVersions times one ApiVersions round trip per op.
 func apiVersions(b *testing.B, c client) {
 	ctx := context.Background()
-	cpu := startCPU()
+	cpu := bench.StartCPU()
 	ops := 0
 	for b.Loop() {
 		ops++
@@ -34,7 +34,7 @@ func apiVersions(b *testing.B, c client) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b, ops)
+	cpu.Report(b, ops)
 }
 
 // produce times produce throughput: b.N records, one op each, produced
@@ -43,13 +43,13 @@ func produce(b *testing.B, c client) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	b.SetBytes(recordBytes)
-	cpu := startCPU()
+	cpu := bench.StartCPU()
 	b.ResetTimer()
 	if err := c.produce(ctx, b.N); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()
-	cpu.report(b, b.N)
+	cpu.Report(b, b.N)
 }
 
 // benchEach starts a broker and runs w against it with each impl, as
@@ -106,45 +106,6 @@ func paired(b *testing.B, k kind, addr string, per int, op func(client) error) {
 			b.Fatal(err)
 		}
 	}
-	var spent [2]time.Duration
-	steps := 0
-	for b.Loop() {
-		first := steps & 1
-		steps++
-		for j := range 2 {
-			i := first ^ j
-			start := time.Now()
-			err := op(cs[i])
-			spent[i] += time.Since(start)
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	units := float64(steps * per)
-	b.ReportMetric(float64(spent[0])/units, impls[0].name+"-ns/op")
-	b.ReportMetric(float64(spent[1])/units, impls[1].name+"-ns/op")
-	b.ReportMetric(float64(spent[0])/float64(spent[1]), "ratio")
-}
-
-// cpuMeter measures the process's CPU time, user and system, over part of
-// a benchmark (as internal/bench's does); the broker runs in another
-// process and is not counted.
-type cpuMeter struct{ start time.Duration }
-
-func startCPU() cpuMeter { return cpuMeter{start: processCPU()} }
-
-// report adds "cpu-ns/op", the CPU time since startCPU divided by ops.
-func (m cpuMeter) report(b *testing.B, ops int) {
-	if ops > 0 {
-		b.ReportMetric(float64(processCPU()-m.start)/float64(ops), "cpu-ns/op")
-	}
-}
-
-func processCPU() time.Duration {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	spent, steps := bench.Alternate(b, func(i, _ int) error { return op(cs[i]) })
+	bench.ReportPaired(b, [2]string{impls[0].name, impls[1].name}, spent, steps*per)
 }
